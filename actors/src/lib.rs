@@ -1,0 +1,1 @@
+//! Account actors (placeholder until written).

@@ -1,0 +1,1 @@
+//! monday.com client (placeholder until written).

@@ -1,0 +1,18 @@
+//! Domain types shared by the edge, the stores and the actors.
+//!
+//! Nothing here does I/O. Layout:
+//! - `ids`: identifier newtypes (`AccountId`, `BoardId`, `ItemId`, ...).
+//! - `clock`: the `Clock` every time-dependent decision reads, with a manual clock for tests.
+//! - `phone`: `PhoneNumber`, an E.164 number parsed from what monday boards hold.
+//! - `crypto`: AES-256-SIV envelopes under a versioned key ring, and keyed one-way hashes.
+//! - `plan`: the account's plan facts from monday's lifecycle webhooks.
+
+pub mod clock;
+pub mod crypto;
+pub mod ids;
+pub mod phone;
+pub mod plan;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use ids::{AccountId, BoardId, ItemId, UserId};
+pub use phone::PhoneNumber;

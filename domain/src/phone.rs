@@ -1,0 +1,2 @@
+//! Phone (placeholder).
+pub struct PhoneNumber;

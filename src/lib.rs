@@ -1,0 +1,1 @@
+//! SMS & Drip for Twilio.
