@@ -1,1 +1,22 @@
-//! Account actors (placeholder until written).
+//! The account actors: one supervised actor per active monday account.
+//!
+//! Layout:
+//! - `services`: what every actor reaches (stores, crypto, clock, the monday client).
+//! - `account`: `AccountActor`, the single owner of one account's state.
+//! - `supervisor`: `AccountSupervisor`, which starts actors on demand, restarts them after a
+//!   failure (with a limit on restart storms) and stops idle ones.
+//! - `router`: `AccountRouter`, the one interface every caller uses to reach an account.
+//! - `scheduler`: the durable-timer loop that wakes an account when its work falls due.
+//! - `monday_token`: the account's monday OAuth token, refreshed ahead of expiry.
+
+pub mod account;
+pub mod monday_token;
+pub mod router;
+pub mod scheduler;
+pub mod services;
+pub mod supervisor;
+
+pub use account::{AccountError, AccountMessage, AccountSnapshot};
+pub use router::{AccountRouter, RouteError};
+pub use services::{AccountServices, ActorSettings, Crypto};
+pub use supervisor::{AccountSupervisor, SupervisorMessage};

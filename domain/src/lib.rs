@@ -14,5 +14,6 @@ pub mod phone;
 pub mod plan;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use crypto::{HashDomain, KeyRing, KeyedHash, KeyedHasher, OpenError, Pepper, Purpose};
 pub use ids::{AccountId, BoardId, ItemId, UserId};
-pub use phone::PhoneNumber;
+pub use phone::{PhoneError, PhoneNumber};

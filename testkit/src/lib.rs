@@ -5,3 +5,6 @@
 //!
 //! - `monday`: OAuth token endpoints, the GraphQL API and trigger webhook receivers.
 //! - `twilio`: the Messages API, with injectable errors, plus signed status callbacks.
+
+pub mod monday;
+pub mod twilio;

@@ -1,0 +1,158 @@
+//! `AccountActor`: the single owner of one monday account's state.
+//!
+//! Everything that changes an account (lifecycle facts, its OAuth tokens, later its
+//! enrolments, opt-outs and rate budgets) goes through this actor, so two requests for one
+//! account never race. The state is only a cache of the stores: `pre_start` rebuilds it
+//! from the Db, which is what makes a restart after a failure safe.
+//!
+//! Failure: a failed store or monday call is answered to the caller as an
+//! [`AccountError`] and the actor carries on. The actor only returns `Err` (and so dies and
+//! is restarted by the supervisor) when its state cannot be trusted any more.
+
+use chrono::{DateTime, Utc};
+use drip_clients::monday::TokenSet;
+use drip_domain::plan::PlanFacts;
+use drip_domain::{AccountId, UserId};
+use drip_store::db::accounts::{LifecycleEvent, LifecycleOutcome, plan_facts};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use secrecy::SecretString;
+
+use crate::monday_token;
+use crate::services::AccountServices;
+
+/// Why an account could not do what was asked. Messages are safe to show a monday user.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("the app is not connected to monday for this account yet: open the app and authorize it")]
+    NotConnected,
+    #[error("monday rejected the app's stored authorization: open the app and authorize it again")]
+    Reconnect,
+    #[error("monday is not answering right now: {0}")]
+    MondayUnavailable(String),
+    #[error(transparent)]
+    Store(#[from] anyhow::Error),
+}
+
+/// What an account actor answers to [`AccountMessage::Snapshot`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSnapshot {
+    pub account_id: AccountId,
+    /// `None` until the account's install has been seen.
+    pub plan: Option<PlanFacts>,
+    pub started_at: DateTime<Utc>,
+}
+
+pub enum AccountMessage {
+    /// A lifecycle webhook other than uninstall (the supervisor handles that one).
+    Lifecycle(LifecycleEvent, RpcReplyPort<Result<LifecycleOutcome, AccountError>>),
+    /// Tokens from a completed OAuth flow.
+    StoreMondayTokens(TokenSet, Option<UserId>, RpcReplyPort<Result<(), AccountError>>),
+    /// A monday access token valid beyond the refresh margin, refreshed if needed.
+    MondayAccessToken(RpcReplyPort<Result<SecretString, AccountError>>),
+    /// The actor's current state.
+    Snapshot(RpcReplyPort<AccountSnapshot>),
+    /// A durable timer of this account fell due.
+    TimerFired(String),
+    /// Makes the actor fail, to exercise the restart policy.
+    #[cfg(feature = "fault-injection")]
+    Fail(String),
+}
+
+impl std::fmt::Debug for AccountMessage {
+    // By hand, so a token inside a message can never reach a log through `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Self::Lifecycle(event, _) => return write!(f, "Lifecycle({})", event.kind.as_str()),
+            Self::StoreMondayTokens(..) => "StoreMondayTokens",
+            Self::MondayAccessToken(_) => "MondayAccessToken",
+            Self::Snapshot(_) => "Snapshot",
+            Self::TimerFired(_) => "TimerFired",
+            #[cfg(feature = "fault-injection")]
+            Self::Fail(_) => "Fail",
+        };
+        f.write_str(name)
+    }
+}
+
+pub struct AccountActor;
+
+pub struct AccountArgs {
+    pub account: AccountId,
+    pub services: AccountServices,
+}
+
+pub struct AccountState {
+    account: AccountId,
+    plan: Option<PlanFacts>,
+    started_at: DateTime<Utc>,
+    services: AccountServices,
+}
+
+impl Actor for AccountActor {
+    type Msg = AccountMessage;
+    type State = AccountState;
+    type Arguments = AccountArgs;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        args: AccountArgs,
+    ) -> Result<AccountState, ActorProcessingErr> {
+        let row = args.services.db.find_account(args.account).await?;
+        Ok(AccountState {
+            account: args.account,
+            plan: row.as_ref().map(plan_facts),
+            started_at: args.services.clock.now(),
+            services: args.services,
+        })
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        message: AccountMessage,
+        state: &mut AccountState,
+    ) -> Result<(), ActorProcessingErr> {
+        match message {
+            AccountMessage::Lifecycle(event, reply) => {
+                let outcome = state.apply_lifecycle(&event).await;
+                let _ = reply.send(outcome);
+            }
+            AccountMessage::StoreMondayTokens(tokens, user, reply) => {
+                let stored = monday_token::store(&state.services, state.account, &tokens, user).await;
+                let _ = reply.send(stored.map_err(AccountError::from));
+            }
+            AccountMessage::MondayAccessToken(reply) => {
+                // Refreshing here, inside the account's mailbox, is what serialises refreshes:
+                // monday rotates the refresh token, so two concurrent refreshes would race and
+                // one would find its refresh token already spent.
+                let _ = reply.send(monday_token::access_token(&state.services, state.account).await);
+            }
+            AccountMessage::Snapshot(reply) => {
+                let _ = reply.send(state.snapshot());
+            }
+            AccountMessage::TimerFired(timer) => {
+                tracing::debug!(account = %state.account, timer, "timer fell due with nothing to run");
+            }
+            #[cfg(feature = "fault-injection")]
+            AccountMessage::Fail(reason) => return Err(reason.into()),
+        }
+        Ok(())
+    }
+}
+
+impl AccountState {
+    async fn apply_lifecycle(&mut self, event: &LifecycleEvent) -> Result<LifecycleOutcome, AccountError> {
+        let now = self.services.clock.now();
+        let outcome = self.services.db.apply_lifecycle_event(event, now).await?;
+        if outcome == LifecycleOutcome::Applied {
+            let row = self.services.db.find_account(self.account).await?;
+            self.plan = row.as_ref().map(plan_facts);
+        }
+        Ok(outcome)
+    }
+
+    fn snapshot(&self) -> AccountSnapshot {
+        AccountSnapshot { account_id: self.account, plan: self.plan.clone(), started_at: self.started_at }
+    }
+}

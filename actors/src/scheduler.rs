@@ -1,0 +1,82 @@
+//! The durable-timer loop: wakes an account's actor when one of its timers falls due.
+//!
+//! Timers live in the Kv's due-time ordered queue, so they survive a restart, and the loop
+//! loads only what is due, in batches, so a million pending timers cost neither a million
+//! tokio tasks nor a million resident actors. The owning actor decides what a timer means;
+//! work that must never be lost (drip steps) also keeps its due time in the Db, which stays
+//! the source of truth when a timer is taken but its account fails before handling it.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use drip_domain::AccountId;
+use drip_domain::clock::SharedClock;
+use drip_store::SharedKv;
+use tokio_util::sync::CancellationToken;
+
+use crate::account::AccountMessage;
+use crate::router::AccountRouter;
+
+/// The Kv queue that holds every account's timers.
+pub const TIMER_QUEUE: &str = "timers";
+
+#[derive(Debug, Clone)]
+pub struct Scheduler {
+    kv: SharedKv,
+    clock: SharedClock,
+    router: AccountRouter,
+    batch_size: usize,
+}
+
+impl Scheduler {
+    pub fn new(kv: SharedKv, clock: SharedClock, router: AccountRouter, batch_size: usize) -> Self {
+        Self { kv, clock, router, batch_size }
+    }
+
+    /// Sets (or moves) the account's timer `timer` to fire at `due`.
+    pub async fn schedule(&self, account: AccountId, timer: &str, due: DateTime<Utc>) -> anyhow::Result<()> {
+        let member = format!("{account}/{timer}");
+        self.kv.schedule(account, TIMER_QUEUE, &member, due.timestamp_millis()).await?;
+        Ok(())
+    }
+
+    /// Cancels the account's timer `timer`. Returns `true` if it was pending.
+    pub async fn cancel(&self, account: AccountId, timer: &str) -> anyhow::Result<bool> {
+        Ok(self.kv.unschedule(TIMER_QUEUE, &format!("{account}/{timer}")).await?)
+    }
+
+    /// Hands every timer due now to its account, one batch at a time. Returns how many.
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let mut fired = 0;
+        loop {
+            let due = self.kv.take_due(TIMER_QUEUE, self.clock.now_millis(), self.batch_size).await?;
+            let batch = due.len();
+            for entry in due {
+                let timer = entry.member.split_once('/').map(|(_, timer)| timer.to_owned()).unwrap_or(entry.member);
+                if self.router.cast(entry.owner, AccountMessage::TimerFired(timer)).is_err() {
+                    tracing::warn!(account = %entry.owner, "could not hand a due timer to its account");
+                }
+            }
+            fired += batch;
+            if batch < self.batch_size {
+                return Ok(fired);
+            }
+        }
+    }
+
+    /// Runs [`Self::run_once`] every `poll_interval` until `shutdown` is cancelled.
+    pub async fn run_until_stopped(self, poll_interval: Duration, shutdown: CancellationToken) {
+        let mut ticks = tokio::time::interval(poll_interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = ticks.tick() => {
+                    if let Err(error) = self.run_once().await {
+                        tracing::error!(error = %format!("{error:#}"), "timer scheduler pass failed");
+                    }
+                }
+            }
+        }
+    }
+}
