@@ -135,9 +135,21 @@ pub fn load(config_dir: &Path) -> anyhow::Result<Settings> {
         .merge(Toml::file(config_dir.join(format!("{profile}.toml"))))
         .merge(Serialized::default("environment", &profile))
         .merge(Env::prefixed("APP_").split("__"))
-        .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
-        .merge(Env::raw().only(&["REDIS_URL"]).map(|_| "kv.redis_url".into()))
-        .merge(Env::raw().only(&["PORT"]).map(|_| "application.port".into()));
+        .merge(
+            Env::raw()
+                .only(&["DATABASE_URL"])
+                .map(|_| "database.url".into()),
+        )
+        .merge(
+            Env::raw()
+                .only(&["REDIS_URL"])
+                .map(|_| "kv.redis_url".into()),
+        )
+        .merge(
+            Env::raw()
+                .only(&["PORT"])
+                .map(|_| "application.port".into()),
+        );
     let mut settings: Settings = figment.extract().context("reading configuration")?;
     if settings.environment == Environment::Development {
         fill_dev_secrets(&mut settings)?;
@@ -153,7 +165,9 @@ impl Settings {
         for (name, value) in self.secrets() {
             if value.expose_secret().is_empty() {
                 problems.push(format!("{name} is missing"));
-            } else if self.environment == Environment::Production && is_dev_value(value.expose_secret()) {
+            } else if self.environment == Environment::Production
+                && is_dev_value(value.expose_secret())
+            {
                 problems.push(format!("{name} holds a development value"));
             }
         }
@@ -174,7 +188,11 @@ impl Settings {
         if problems.is_empty() {
             return Ok(());
         }
-        bail!("invalid configuration ({} profile):\n  - {}", self.environment.as_str(), problems.join("\n  - "))
+        bail!(
+            "invalid configuration ({} profile):\n  - {}",
+            self.environment.as_str(),
+            problems.join("\n  - ")
+        )
     }
 
     fn secrets(&self) -> Vec<(&'static str, &SecretString)> {
@@ -183,7 +201,12 @@ impl Settings {
             ("monday.api.client_secret", &self.monday.api.client_secret),
             ("crypto.pepper", &self.crypto.pepper),
         ];
-        secrets.extend(self.crypto.keys.iter().map(|entry| ("crypto.keys[].key", &entry.key)));
+        secrets.extend(
+            self.crypto
+                .keys
+                .iter()
+                .map(|entry| ("crypto.keys[].key", &entry.key)),
+        );
         secrets
     }
 
@@ -191,18 +214,28 @@ impl Settings {
         if self.crypto.keys.is_empty() {
             bail!("no key configured");
         }
-        let entries: Vec<(u8, &str)> = self.crypto.keys.iter().map(|e| (e.id, e.key.expose_secret())).collect();
+        let entries: Vec<(u8, &str)> = self
+            .crypto
+            .keys
+            .iter()
+            .map(|e| (e.id, e.key.expose_secret()))
+            .collect();
         Ok(KeyRing::from_base64(&entries, self.crypto.current_key_id)?)
     }
 
     pub fn hasher(&self) -> anyhow::Result<KeyedHasher> {
-        Ok(KeyedHasher::new(Pepper::from_base64(self.crypto.pepper.expose_secret())?))
+        Ok(KeyedHasher::new(Pepper::from_base64(
+            self.crypto.pepper.expose_secret(),
+        )?))
     }
 
     /// The Db URL: the configured one, or SQLite under the data directory.
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
-            format!("sqlite://{}?mode=rwc", self.application.data_dir.join("sms-drip.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.application.data_dir.join("sms-drip.db").display()
+            )
         } else {
             self.database.url.clone()
         }
@@ -237,7 +270,10 @@ struct DevSecrets {
 /// Fills every missing secret from `<data_dir>/dev-secrets.toml`, generating that file on
 /// first use.
 fn fill_dev_secrets(settings: &mut Settings) -> anyhow::Result<()> {
-    let missing = settings.secrets().iter().any(|(_, value)| value.expose_secret().is_empty())
+    let missing = settings
+        .secrets()
+        .iter()
+        .any(|(_, value)| value.expose_secret().is_empty())
         || settings.crypto.keys.is_empty();
     if !missing {
         return Ok(());
@@ -254,7 +290,10 @@ fn fill_dev_secrets(settings: &mut Settings) -> anyhow::Result<()> {
     fill(&mut monday.api.client_secret, secrets.client_secret);
     fill(&mut settings.crypto.pepper, secrets.pepper);
     if settings.crypto.keys.is_empty() {
-        settings.crypto.keys = vec![KeyEntry { id: 1, key: SecretString::from(secrets.key) }];
+        settings.crypto.keys = vec![KeyEntry {
+            id: 1,
+            key: SecretString::from(secrets.key),
+        }];
         settings.crypto.current_key_id = 1;
     }
     Ok(())
@@ -273,8 +312,14 @@ fn read_or_create_dev_secrets(path: &Path) -> anyhow::Result<DevSecrets> {
     let secrets = DevSecrets {
         signing_secret: format!("dev-{}", random_base64(32)),
         client_secret: format!("dev-{}", random_base64(32)),
-        key: KeyRing::generate(1).export_base64(1).map(|k| k.expose_secret().to_owned()).unwrap_or_default(),
-        pepper: Pepper::generate().export_base64().expose_secret().to_owned(),
+        key: KeyRing::generate(1)
+            .export_base64(1)
+            .map(|k| k.expose_secret().to_owned())
+            .unwrap_or_default(),
+        pepper: Pepper::generate()
+            .export_base64()
+            .expose_secret()
+            .to_owned(),
     };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

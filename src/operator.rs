@@ -10,7 +10,10 @@ use serde_json::json;
 use crate::startup::Application;
 
 /// Every row and key the account owns, as JSON.
-pub async fn export_account(app: &Application, account: AccountId) -> anyhow::Result<serde_json::Value> {
+pub async fn export_account(
+    app: &Application,
+    account: AccountId,
+) -> anyhow::Result<serde_json::Value> {
     let state = app.state();
     let rows = state.db.export_account(account).await?;
     let keys: Vec<_> = state

@@ -13,7 +13,9 @@ use anyhow::Context;
 use axum::extract::FromRef;
 use drip_actors::scheduler::Scheduler;
 use drip_actors::supervisor::SupervisorArgs;
-use drip_actors::{AccountRouter, AccountServices, AccountSupervisor, ActorSettings, Crypto, SupervisorMessage};
+use drip_actors::{
+    AccountRouter, AccountServices, AccountSupervisor, ActorSettings, Crypto, SupervisorMessage,
+};
 use drip_clients::monday::MondayClient;
 use drip_domain::clock::{SharedClock, SystemClock};
 use drip_store::SharedKv;
@@ -70,8 +72,12 @@ impl Application {
         settings.validate()?;
         let db = connect_db(&settings).await?;
         let kv = connect_kv(&settings, clock.clone()).await?;
-        let crypto = Arc::new(Crypto { keyring: settings.key_ring()?, hasher: settings.hasher()? });
-        let monday = MondayClient::new(settings.monday.api.clone()).context("building the monday client")?;
+        let crypto = Arc::new(Crypto {
+            keyring: settings.key_ring()?,
+            hasher: settings.hasher()?,
+        });
+        let monday =
+            MondayClient::new(settings.monday.api.clone()).context("building the monday client")?;
         let services = AccountServices {
             db: db.clone(),
             kv: kv.clone(),
@@ -81,10 +87,21 @@ impl Application {
             settings: actor_settings(&settings),
         };
         let (supervisor, supervisor_task) = start_supervisor(services).await?;
-        let accounts = AccountRouter::new(supervisor.clone(), actor_settings(&settings).call_timeout);
-        let scheduler = Scheduler::new(kv.clone(), clock.clone(), accounts.clone(), settings.scheduler.batch_size);
-        let address = format!("{}:{}", settings.application.host, settings.application.port);
-        let listener = TcpListener::bind(&address).await.with_context(|| format!("binding {address}"))?;
+        let accounts =
+            AccountRouter::new(supervisor.clone(), actor_settings(&settings).call_timeout);
+        let scheduler = Scheduler::new(
+            kv.clone(),
+            clock.clone(),
+            accounts.clone(),
+            settings.scheduler.batch_size,
+        );
+        let address = format!(
+            "{}:{}",
+            settings.application.host, settings.application.port
+        );
+        let listener = TcpListener::bind(&address)
+            .await
+            .with_context(|| format!("binding {address}"))?;
         let port = listener.local_addr()?.port();
         tracing::info!(port, "listening");
         let state = AppState {
@@ -99,7 +116,14 @@ impl Application {
             scheduler,
             metrics: Arc::new(Metrics::new()),
         };
-        Ok(Self { listener, port, state, supervisor, supervisor_task, shutdown: CancellationToken::new() })
+        Ok(Self {
+            listener,
+            port,
+            state,
+            supervisor,
+            supervisor_task,
+            shutdown: CancellationToken::new(),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -122,14 +146,19 @@ impl Application {
         let loops = spawn_background_loops(&self.state, self.shutdown.clone());
         let app = crate::routes::router(self.state.clone());
         let shutdown = self.shutdown.clone();
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await;
         tracing::info!("stopped accepting requests");
         self.shutdown.cancel();
         for task in loops {
             let _ = tokio::time::timeout(grace, task).await;
         }
         // The supervisor drains its children in `post_stop`, so in-flight account work ends.
-        let _ = self.supervisor.stop_and_wait(Some("shutdown".into()), Some(grace)).await;
+        let _ = self
+            .supervisor
+            .stop_and_wait(Some("shutdown".into()), Some(grace))
+            .await;
         let _ = self.supervisor_task.await;
         tracing::info!("stopped");
         served.context("serving HTTP")
@@ -138,17 +167,26 @@ impl Application {
 
 async fn connect_db(settings: &Settings) -> anyhow::Result<Db> {
     if settings.database.url.is_empty() {
-        std::fs::create_dir_all(&settings.application.data_dir).context("creating the data directory")?;
+        std::fs::create_dir_all(&settings.application.data_dir)
+            .context("creating the data directory")?;
     }
     let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
     db.migrate().await?;
-    tracing::info!(kind = if settings.database.url.is_empty() { "sqlite" } else { "postgres" }, "Db ready");
+    tracing::info!(
+        kind = if settings.database.url.is_empty() {
+            "sqlite"
+        } else {
+            "postgres"
+        },
+        "Db ready"
+    );
     Ok(db)
 }
 
 async fn connect_kv(settings: &Settings, clock: SharedClock) -> anyhow::Result<SharedKv> {
     let kv: SharedKv = if settings.kv.redis_url.is_empty() {
-        std::fs::create_dir_all(&settings.application.data_dir).context("creating the data directory")?;
+        std::fs::create_dir_all(&settings.application.data_dir)
+            .context("creating the data directory")?;
         let path = settings.application.data_dir.join("kv.redb");
         Arc::new(EmbeddedKv::open(&path, clock)?)
     } else {
@@ -156,7 +194,14 @@ async fn connect_kv(settings: &Settings, clock: SharedClock) -> anyhow::Result<S
         Arc::new(RedisKv::connect(&kv.redis_url, &kv.prefix, kv.pool_size, clock).await?)
     };
     kv.ping().await?;
-    tracing::info!(kind = if settings.kv.redis_url.is_empty() { "embedded" } else { "redis" }, "Kv ready");
+    tracing::info!(
+        kind = if settings.kv.redis_url.is_empty() {
+            "embedded"
+        } else {
+            "redis"
+        },
+        "Kv ready"
+    );
     Ok(kv)
 }
 
@@ -171,11 +216,15 @@ fn actor_settings(settings: &Settings) -> ActorSettings {
     }
 }
 
-async fn start_supervisor(services: AccountServices) -> anyhow::Result<(ActorRef<SupervisorMessage>, JoinHandle<()>)> {
+async fn start_supervisor(
+    services: AccountServices,
+) -> anyhow::Result<(ActorRef<SupervisorMessage>, JoinHandle<()>)> {
     let instance = uuid::Uuid::new_v4().simple().to_string();
     let name = format!("{instance}/supervisor");
     let args = SupervisorArgs { instance, services };
-    let (supervisor, task) = Actor::spawn(Some(name), AccountSupervisor, args).await.context("starting the account supervisor")?;
+    let (supervisor, task) = Actor::spawn(Some(name), AccountSupervisor, args)
+        .await
+        .context("starting the account supervisor")?;
     tracing::info!("account supervisor ready");
     Ok((supervisor, task))
 }
@@ -184,7 +233,12 @@ async fn start_supervisor(services: AccountServices) -> anyhow::Result<(ActorRef
 fn spawn_background_loops(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
     let settings = &state.settings;
     let poll = Duration::from_millis(settings.scheduler.poll_interval_milliseconds);
-    let scheduler = tokio::spawn(state.scheduler.clone().run_until_stopped(poll, shutdown.clone()));
+    let scheduler = tokio::spawn(
+        state
+            .scheduler
+            .clone()
+            .run_until_stopped(poll, shutdown.clone()),
+    );
     let sweep_every = Duration::from_secs(settings.actors.idle_sweep_interval_seconds);
     let accounts = state.accounts.clone();
     let sweeper = tokio::spawn(async move {

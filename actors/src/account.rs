@@ -23,7 +23,9 @@ use crate::services::AccountServices;
 /// Why an account could not do what was asked. Messages are safe to show a monday user.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    #[error("the app is not connected to monday for this account yet: open the app and authorize it")]
+    #[error(
+        "the app is not connected to monday for this account yet: open the app and authorize it"
+    )]
     NotConnected,
     #[error("monday rejected the app's stored authorization: open the app and authorize it again")]
     Reconnect,
@@ -44,9 +46,16 @@ pub struct AccountSnapshot {
 
 pub enum AccountMessage {
     /// A lifecycle webhook other than uninstall (the supervisor handles that one).
-    Lifecycle(LifecycleEvent, RpcReplyPort<Result<LifecycleOutcome, AccountError>>),
+    Lifecycle(
+        LifecycleEvent,
+        RpcReplyPort<Result<LifecycleOutcome, AccountError>>,
+    ),
     /// Tokens from a completed OAuth flow.
-    StoreMondayTokens(TokenSet, Option<UserId>, RpcReplyPort<Result<(), AccountError>>),
+    StoreMondayTokens(
+        TokenSet,
+        Option<UserId>,
+        RpcReplyPort<Result<(), AccountError>>,
+    ),
     /// A monday access token valid beyond the refresh margin, refreshed if needed.
     MondayAccessToken(RpcReplyPort<Result<SecretString, AccountError>>),
     /// The actor's current state.
@@ -119,14 +128,16 @@ impl Actor for AccountActor {
                 let _ = reply.send(outcome);
             }
             AccountMessage::StoreMondayTokens(tokens, user, reply) => {
-                let stored = monday_token::store(&state.services, state.account, &tokens, user).await;
+                let stored =
+                    monday_token::store(&state.services, state.account, &tokens, user).await;
                 let _ = reply.send(stored.map_err(AccountError::from));
             }
             AccountMessage::MondayAccessToken(reply) => {
                 // Refreshing here, inside the account's mailbox, is what serialises refreshes:
                 // monday rotates the refresh token, so two concurrent refreshes would race and
                 // one would find its refresh token already spent.
-                let _ = reply.send(monday_token::access_token(&state.services, state.account).await);
+                let _ =
+                    reply.send(monday_token::access_token(&state.services, state.account).await);
             }
             AccountMessage::Snapshot(reply) => {
                 let _ = reply.send(state.snapshot());
@@ -142,7 +153,10 @@ impl Actor for AccountActor {
 }
 
 impl AccountState {
-    async fn apply_lifecycle(&mut self, event: &LifecycleEvent) -> Result<LifecycleOutcome, AccountError> {
+    async fn apply_lifecycle(
+        &mut self,
+        event: &LifecycleEvent,
+    ) -> Result<LifecycleOutcome, AccountError> {
         let now = self.services.clock.now();
         let outcome = self.services.db.apply_lifecycle_event(event, now).await?;
         if outcome == LifecycleOutcome::Applied {
@@ -153,6 +167,10 @@ impl AccountState {
     }
 
     fn snapshot(&self) -> AccountSnapshot {
-        AccountSnapshot { account_id: self.account, plan: self.plan.clone(), started_at: self.started_at }
+        AccountSnapshot {
+            account_id: self.account,
+            plan: self.plan.clone(),
+            started_at: self.started_at,
+        }
     }
 }

@@ -19,7 +19,9 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use drip_domain::AccountId;
-use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use ractor::{
+    Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent,
+};
 
 use crate::account::{AccountActor, AccountArgs, AccountMessage};
 use crate::services::AccountServices;
@@ -97,8 +99,12 @@ impl Actor for AccountSupervisor {
         state: &mut SupervisorState,
     ) -> Result<(), ActorProcessingErr> {
         match message {
-            SupervisorMessage::Route(account, message) => state.route(&myself, account, message).await,
-            SupervisorMessage::Uninstall(account, reply) => state.uninstall(&myself, account, reply),
+            SupervisorMessage::Route(account, message) => {
+                state.route(&myself, account, message).await
+            }
+            SupervisorMessage::Uninstall(account, reply) => {
+                state.uninstall(&myself, account, reply)
+            }
             SupervisorMessage::UninstallFinished(account) => {
                 state.closed_until.remove(&account);
             }
@@ -135,18 +141,30 @@ impl Actor for AccountSupervisor {
         Ok(())
     }
 
-    async fn post_stop(&self, _myself: ActorRef<Self::Msg>, state: &mut SupervisorState) -> Result<(), ActorProcessingErr> {
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        state: &mut SupervisorState,
+    ) -> Result<(), ActorProcessingErr> {
         // Children are linked, so ractor stops them with us; drain first so that work
         // already in their mailboxes finishes during a graceful shutdown.
         for child in state.children.values() {
-            let _ = child.actor.drain_and_wait(Some(state.services.settings.call_timeout)).await;
+            let _ = child
+                .actor
+                .drain_and_wait(Some(state.services.settings.call_timeout))
+                .await;
         }
         Ok(())
     }
 }
 
 impl SupervisorState {
-    async fn route(&mut self, myself: &ActorRef<SupervisorMessage>, account: AccountId, message: AccountMessage) {
+    async fn route(
+        &mut self,
+        myself: &ActorRef<SupervisorMessage>,
+        account: AccountId,
+        message: AccountMessage,
+    ) {
         if self.is_closed(account) {
             // Dropping the message drops its reply port: the caller sees the failure.
             tracing::warn!(account = %account, ?message, "refused a message for a closed account");
@@ -168,13 +186,23 @@ impl SupervisorState {
         }
     }
 
-    async fn spawn(&mut self, myself: &ActorRef<SupervisorMessage>, account: AccountId) -> Option<ActorRef<AccountMessage>> {
+    async fn spawn(
+        &mut self,
+        myself: &ActorRef<SupervisorMessage>,
+        account: AccountId,
+    ) -> Option<ActorRef<AccountMessage>> {
         let name = format!("{}/account/{}", self.instance, account);
-        let args = AccountArgs { account, services: self.services.clone() };
+        let args = AccountArgs {
+            account,
+            services: self.services.clone(),
+        };
         match Actor::spawn_linked(Some(name), AccountActor, args, myself.get_cell()).await {
             Ok((actor, _)) => {
                 self.accounts_by_actor.insert(actor.get_id(), account);
-                let child = Child { actor: actor.clone(), last_routed: self.services.clock.now() };
+                let child = Child {
+                    actor: actor.clone(),
+                    last_routed: self.services.clock.now(),
+                };
                 self.children.insert(account, child);
                 Some(actor)
             }
@@ -189,7 +217,11 @@ impl SupervisorState {
         let account = self.accounts_by_actor.remove(&cell.get_id())?;
         // Only drop the map entry if it still points at this actor: after an uninstall or an
         // idle stop a newer actor may already serve the account.
-        if self.children.get(&account).is_some_and(|child| child.actor.get_id() == cell.get_id()) {
+        if self
+            .children
+            .get(&account)
+            .is_some_and(|child| child.actor.get_id() == cell.get_id())
+        {
             self.children.remove(&account);
         }
         Some(account)
@@ -197,7 +229,8 @@ impl SupervisorState {
 
     async fn restart(&mut self, myself: &ActorRef<SupervisorMessage>, account: AccountId) {
         let now = self.services.clock.now();
-        let window = chrono::Duration::from_std(self.services.settings.restart_window).unwrap_or_default();
+        let window =
+            chrono::Duration::from_std(self.services.settings.restart_window).unwrap_or_default();
         let recent = self.recent_restarts.entry(account).or_default();
         recent.retain(|at| *at > now - window);
         if recent.len() >= self.services.settings.restart_limit {
@@ -211,7 +244,12 @@ impl SupervisorState {
         self.spawn(myself, account).await;
     }
 
-    fn uninstall(&mut self, myself: &ActorRef<SupervisorMessage>, account: AccountId, reply: RpcReplyPort<Result<u64, String>>) {
+    fn uninstall(
+        &mut self,
+        myself: &ActorRef<SupervisorMessage>,
+        account: AccountId,
+        reply: RpcReplyPort<Result<u64, String>>,
+    ) {
         // Closed until the deletion finishes, so no new actor can start and write rows
         // while they are being deleted.
         self.closed_until.insert(account, None);
@@ -220,7 +258,13 @@ impl SupervisorState {
         let supervisor = myself.clone();
         tokio::spawn(async move {
             if let Some(child) = child {
-                let _ = child.actor.stop_and_wait(Some("uninstall".into()), Some(services.settings.call_timeout)).await;
+                let _ = child
+                    .actor
+                    .stop_and_wait(
+                        Some("uninstall".into()),
+                        Some(services.settings.call_timeout),
+                    )
+                    .await;
             }
             let deleted = delete_account_everywhere(&services, account).await;
             let _ = supervisor.send_message(SupervisorMessage::UninstallFinished(account));
@@ -230,7 +274,8 @@ impl SupervisorState {
 
     fn sweep_idle(&mut self) -> usize {
         let now = self.services.clock.now();
-        let idle = chrono::Duration::from_std(self.services.settings.idle_timeout).unwrap_or_default();
+        let idle =
+            chrono::Duration::from_std(self.services.settings.idle_timeout).unwrap_or_default();
         let idle_accounts: Vec<AccountId> = self
             .children
             .iter()
@@ -267,7 +312,10 @@ impl SupervisorState {
 }
 
 /// Deletes every row and key of the account: the Db in one transaction, then the Kv.
-async fn delete_account_everywhere(services: &AccountServices, account: AccountId) -> anyhow::Result<u64> {
+async fn delete_account_everywhere(
+    services: &AccountServices,
+    account: AccountId,
+) -> anyhow::Result<u64> {
     let rows = services.db.delete_account(account).await?;
     let keys = services.kv.purge_account(account).await?;
     tracing::info!(account = %account, rows, keys, "deleted every row and key of the account");

@@ -12,7 +12,9 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let table = owned_by_account(
-            Table::create().table("trigger_subscriptions").if_not_exists(),
+            Table::create()
+                .table("trigger_subscriptions")
+                .if_not_exists(),
             "trigger_subscriptions",
         )
         .col(big_integer("subscription_id").primary_key())

@@ -2,8 +2,9 @@
 //! (`spec/monday.md` §4.2, §7, §8) and records every request.
 //!
 //! - `server`: [`MondayStandIn`], its routes, URLs and recorded requests.
-//! - `oauth`: authorize redirect, OAuth 2.1 token endpoint (PKCE, rotation), revoke,
-//!   legacy token endpoint, and which access tokens the API accepts.
+//! - `oauth_routes`: authorize redirect, OAuth 2.1 token endpoint (PKCE, rotation),
+//!   revoke, legacy token endpoint.
+//! - `oauth`, `tokens`: issued codes and tokens, and which tokens the API accepts.
 //! - `graphql`, `query`, `board`: the `/v2` endpoint, scripted answers, and default
 //!   answers for `create_update` and `items(ids:)` from an in-memory board.
 //! - `errors`: one helper per §8.4 error shape.
@@ -14,6 +15,7 @@ mod board;
 mod errors;
 mod graphql;
 mod oauth;
+mod oauth_routes;
 mod query;
 mod record;
 mod server;

@@ -49,7 +49,12 @@ struct ReportedError {
 pub(crate) fn classify(response: RawResponse, now: DateTime<Utc>) -> Result<Value, MondayApiError> {
     let Some(body) = &response.body else {
         let detail = format!("HTTP {} with a non-JSON body", response.status);
-        return Err(by_status(response.status, response.retry_after, None, detail));
+        return Err(by_status(
+            response.status,
+            response.retry_after,
+            None,
+            detail,
+        ));
     };
     let errors = reported_errors(body);
     if errors.is_empty() {
@@ -63,7 +68,12 @@ fn data_or_status_error(response: &RawResponse, body: &Value) -> Result<Value, M
         Some(data) if !data.is_null() && is_success(response.status) => Ok(data.clone()),
         _ => {
             let detail = format!("HTTP {} without data or errors", response.status);
-            Err(by_status(response.status, response.retry_after, None, detail))
+            Err(by_status(
+                response.status,
+                response.retry_after,
+                None,
+                detail,
+            ))
         }
     }
 }
@@ -80,7 +90,10 @@ fn classify_errors(
             retry_after: rate_limit_wait(limited, response.retry_after),
         };
     }
-    if errors.iter().any(|e| has_code(e, &["DAILY_LIMIT_EXCEEDED"])) {
+    if errors
+        .iter()
+        .any(|e| has_code(e, &["DAILY_LIMIT_EXCEEDED"]))
+    {
         return MondayApiError::DailyLimit {
             resets_at: next_utc_midnight(now),
         };
@@ -174,7 +187,10 @@ fn reported_error(error: &Value) -> ReportedError {
 
 fn legacy_error(body: &Value) -> ReportedError {
     ReportedError {
-        code: body.get("error_code").and_then(Value::as_str).map(str::to_owned),
+        code: body
+            .get("error_code")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         message: body
             .get("error_message")
             .and_then(Value::as_str)
@@ -259,7 +275,10 @@ mod tests {
     fn the_wait_is_read_from_legacy_reset_messages() {
         let message = "Complexity budget exhausted, query cost 30001 budget remaining \
                        100 out of 1000000 reset in 12 seconds";
-        assert_eq!(seconds_in_reset_message(message), Some(Duration::from_secs(12)));
+        assert_eq!(
+            seconds_in_reset_message(message),
+            Some(Duration::from_secs(12))
+        );
         assert_eq!(seconds_in_reset_message("no wait here"), None);
     }
 
@@ -278,20 +297,27 @@ mod tests {
             "extensions": {"code": "INTERNAL_SERVER_ERROR", "status_code": 500}}]});
         assert!(matches!(
             classify_json(200, body),
-            Err(MondayApiError::Transient { status: Some(500), .. })
+            Err(MondayApiError::Transient {
+                status: Some(500),
+                ..
+            })
         ));
     }
 
     #[test]
     fn midnight_utc_is_the_next_daily_reset() {
-        let now = DateTime::parse_from_rfc3339("2025-03-31T23:59:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2025-03-31T23:59:00Z")
+            .unwrap()
+            .to_utc();
         let expected = DateTime::parse_from_rfc3339("2025-04-01T00:00:00Z").unwrap();
         assert_eq!(next_utc_midnight(now), expected);
     }
 
     #[test]
     fn retry_after_accepts_seconds_and_http_dates() {
-        let now = DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),

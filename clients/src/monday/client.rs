@@ -51,7 +51,9 @@ impl MondayClient {
 }
 
 /// Reads status, `Retry-After` and the body (as JSON when it is JSON) of a response.
-pub(crate) async fn read_response(response: reqwest::Response) -> Result<RawResponse, reqwest::Error> {
+pub(crate) async fn read_response(
+    response: reqwest::Response,
+) -> Result<RawResponse, reqwest::Error> {
     let status = response.status().as_u16();
     let retry_after = response
         .headers()

@@ -86,7 +86,8 @@ impl MondayClient {
             "code": code,
             "redirect_uri": redirect_uri,
         });
-        self.request_tokens(&self.endpoints.legacy_token, &body).await
+        self.request_tokens(&self.endpoints.legacy_token, &body)
+            .await
     }
 
     /// Gets a fresh access token. The returned refresh token replaces `refresh_token`,
@@ -109,7 +110,11 @@ impl MondayClient {
 
     /// Revokes an access or refresh token (e.g. on uninstall or disconnect).
     #[tracing::instrument(name = "monday.oauth.revoke", skip_all)]
-    pub async fn revoke(&self, token: &SecretString, hint: TokenTypeHint) -> Result<(), OAuthError> {
+    pub async fn revoke(
+        &self,
+        token: &SecretString,
+        hint: TokenTypeHint,
+    ) -> Result<(), OAuthError> {
         let body = json!({
             "token": token.expose_secret(),
             "client_id": self.client_id,

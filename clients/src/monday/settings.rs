@@ -73,7 +73,9 @@ pub enum SettingsError {
          `allow_insecure_http` is set (tests only)"
     )]
     InsecureUrl { field: &'static str },
-    #[error("monday setting `api_version` must look like 2025-07 (month 01, 04, 07 or 10), got `{0}`")]
+    #[error(
+        "monday setting `api_version` must look like 2025-07 (month 01, 04, 07 or 10), got `{0}`"
+    )]
     InvalidApiVersion(String),
     #[error("monday setting `client_id` is empty")]
     MissingClientId,

@@ -73,9 +73,7 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<DateTime<Utc>> {
     if parts.next().is_some() {
         return None;
     }
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let exp = claims.get("exp")?;
     let seconds = exp.as_i64().or_else(|| exp.as_f64().map(|f| f as i64))?;
@@ -106,7 +104,10 @@ mod tests {
     #[test]
     fn the_exp_claim_of_a_jwt_becomes_the_expiry() {
         let token = jwt_with_payload(r#"{"exp":1900000000,"actid":1}"#);
-        assert_eq!(jwt_expiry(&token), DateTime::from_timestamp(1_900_000_000, 0));
+        assert_eq!(
+            jwt_expiry(&token),
+            DateTime::from_timestamp(1_900_000_000, 0)
+        );
     }
 
     #[test]

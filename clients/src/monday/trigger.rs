@@ -56,7 +56,10 @@ impl MondayClient {
         let response = self
             .http
             .post(url)
-            .header(AUTHORIZATION, trigger_authorization(app_id, signing_secret, auth)?)
+            .header(
+                AUTHORIZATION,
+                trigger_authorization(app_id, signing_secret, auth)?,
+            )
             .json(&json!({ "trigger": { "outputFields": output_fields } }))
             .send()
             .await
@@ -124,8 +127,10 @@ fn app_jwt(app_id: u64, signing_secret: &SecretString) -> Result<String, MondayA
 /// A non-2xx answer, classified like any monday response.
 fn failure(raw: RawResponse) -> MondayApiError {
     let status = raw.status;
-    classify(raw, Utc::now()).err().unwrap_or(MondayApiError::Permanent {
-        status: Some(status),
-        detail: "unexpected trigger response".into(),
-    })
+    classify(raw, Utc::now())
+        .err()
+        .unwrap_or(MondayApiError::Permanent {
+            status: Some(status),
+            detail: "unexpected trigger response".into(),
+        })
 }

@@ -13,7 +13,10 @@ async fn plain_http_endpoints_are_refused_unless_insecure_http_is_allowed() {
 
     let error = MondayClient::new(settings).expect_err("http must be refused");
 
-    assert!(matches!(error, SettingsError::InsecureUrl { field: "api_url" }), "{error:?}");
+    assert!(
+        matches!(error, SettingsError::InsecureUrl { field: "api_url" }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("allow_insecure_http"), "{error}");
 }
 

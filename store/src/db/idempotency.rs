@@ -47,5 +47,9 @@ pub async fn claim_in<C: ConnectionTrait>(
         .exec_without_returning(conn)
         .await
         .context("claiming idempotency key")?;
-    Ok(if inserted == 1 { ClaimOutcome::Claimed } else { ClaimOutcome::AlreadyClaimed })
+    Ok(if inserted == 1 {
+        ClaimOutcome::Claimed
+    } else {
+        ClaimOutcome::AlreadyClaimed
+    })
 }

@@ -9,8 +9,8 @@ use drip_domain::AccountId;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{EntityTrait, Set};
 
-use super::entities::oauth_token;
 use super::Db;
+use super::entities::oauth_token;
 
 /// Sealed tokens ready to store.
 #[derive(Debug, Clone)]
@@ -57,7 +57,13 @@ impl Db {
         Ok(())
     }
 
-    pub async fn load_tokens(&self, account: AccountId) -> anyhow::Result<Option<oauth_token::Model>> {
-        oauth_token::Entity::find_by_id(account.get()).one(self.conn()).await.context("reading OAuth tokens")
+    pub async fn load_tokens(
+        &self,
+        account: AccountId,
+    ) -> anyhow::Result<Option<oauth_token::Model>> {
+        oauth_token::Entity::find_by_id(account.get())
+            .one(self.conn())
+            .await
+            .context("reading OAuth tokens")
     }
 }

@@ -315,6 +315,8 @@ impl Kv for RedisKv {
         now_millis: i64,
         limit: usize,
     ) -> KvResult<Vec<DueEntry>> {
+        // Redis reads LIMIT as a signed 64-bit count; "take everything" must not overflow it.
+        let limit = limit.min(i64::MAX as usize);
         let args: [&dyn Arg; 3] = [&queue, &now_millis, &limit];
         parse_taken(
             self.run("taking due queue members", &scripts::TAKE_DUE, &args)

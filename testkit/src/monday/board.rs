@@ -69,7 +69,11 @@ impl Board {
         let items: Vec<Value> = self
             .items
             .iter()
-            .filter(|item| item_ids.as_ref().is_none_or(|ids| ids.contains(&item.item_id)))
+            .filter(|item| {
+                item_ids
+                    .as_ref()
+                    .is_none_or(|ids| ids.contains(&item.item_id))
+            })
             .map(|item| item.to_json(column_ids.as_deref()))
             .collect();
         json!({ "items": items })

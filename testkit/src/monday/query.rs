@@ -89,7 +89,10 @@ mod tests {
                      column_values(ids: $cols) { id } } other(item_id: 42, body: \"hi\") }";
         let vars = json!({"itemIds": ["7"], "cols": ["phone"]});
         assert_eq!(argument(query, "items", "ids", &vars), Some(json!(["7"])));
-        assert_eq!(argument(query, "column_values", "ids", &vars), Some(json!(["phone"])));
+        assert_eq!(
+            argument(query, "column_values", "ids", &vars),
+            Some(json!(["phone"]))
+        );
         assert_eq!(argument(query, "other", "item_id", &vars), Some(json!(42)));
         assert_eq!(argument(query, "other", "body", &vars), Some(json!("hi")));
     }

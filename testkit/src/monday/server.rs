@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use super::record::{RecordedRequest, record_request};
 use super::state::{Shared, State};
-use super::{graphql, oauth, trigger};
+use super::{graphql, oauth_routes as oauth, trigger};
 
 /// The OAuth client id the stand-in expects.
 pub const CLIENT_ID: &str = "stand-in-client-id";
@@ -39,7 +39,9 @@ impl MondayStandIn {
         let address = listener.local_addr().expect("stand-in address");
         let app = router(state.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("monday stand-in server");
+            axum::serve(listener, app)
+                .await
+                .expect("monday stand-in server");
         });
         Self {
             base_url: format!("http://{address}"),
@@ -76,7 +78,10 @@ impl MondayStandIn {
 
     /// The `webhookUrl` monday would hand out on a trigger subscribe.
     pub fn webhook_url(&self, subscription_id: u64) -> String {
-        format!("{}/automations/apps-events/{subscription_id}", self.base_url)
+        format!(
+            "{}/automations/apps-events/{subscription_id}",
+            self.base_url
+        )
     }
 
     /// Every request received so far, in arrival order.
@@ -106,6 +111,9 @@ fn router(state: Shared) -> Router {
             "/automations/apps-events/{subscription_id}",
             post(trigger::receive),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), record_request))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_request,
+        ))
         .with_state(state)
 }

@@ -82,7 +82,11 @@ pub(super) async fn receive(
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
         answered_status: status.as_u16(),
     });
-    let body = if status.is_success() { json!({}) } else { json!({ "error": status.as_str() }) };
+    let body = if status.is_success() {
+        json!({})
+    } else {
+        json!({ "error": status.as_str() })
+    };
     (status, Json(body)).into_response()
 }
 
