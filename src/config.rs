@@ -29,6 +29,10 @@ pub struct Settings {
     pub crypto: CryptoSettings,
     pub actors: ActorsSettings,
     pub scheduler: SchedulerSettings,
+    /// Set when development secrets were generated or read from the data directory, so
+    /// that the service can warn loudly once logging is up.
+    #[serde(skip)]
+    pub dev_secrets_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -76,6 +80,9 @@ pub struct KvSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct MondaySettings {
     pub signing_secret: SecretString,
+    /// Numeric in monday, but an id: kept as text. Environment variables holding digits
+    /// arrive as numbers, hence the lenient reader.
+    #[serde(deserialize_with = "string_or_number")]
     pub app_id: String,
     pub jwt_audience: AudienceCheck,
     pub jwt_leeway_seconds: u64,
@@ -122,6 +129,19 @@ pub struct ActorsSettings {
 pub struct SchedulerSettings {
     pub poll_interval_milliseconds: u64,
     pub batch_size: usize,
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Id::deserialize(deserializer)? {
+        Id::Text(text) => text,
+        Id::Number(number) => number.to_string(),
+    })
 }
 
 const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -172,6 +192,11 @@ impl Settings {
             }
         }
         if self.environment == Environment::Production {
+            for (name, value) in [("monday.api.client_id", &self.monday.api.client_id), ("monday.app_id", &self.monday.app_id)] {
+                if value.is_empty() {
+                    problems.push(format!("{name} is missing"));
+                }
+            }
             if self.monday.api.allow_insecure_http {
                 problems.push("monday.api.allow_insecure_http must be false in production".into());
             }
@@ -280,11 +305,7 @@ fn fill_dev_secrets(settings: &mut Settings) -> anyhow::Result<()> {
     }
     let path = settings.application.data_dir.join("dev-secrets.toml");
     let secrets = read_or_create_dev_secrets(&path)?;
-    tracing::warn!(
-        path = %path.display(),
-        "DEVELOPMENT SECRETS IN USE: some secrets were not configured, so generated ones are used. \
-         Never use them in production (the production profile refuses them)."
-    );
+    settings.dev_secrets_file = Some(path);
     let monday = &mut settings.monday;
     fill(&mut monday.signing_secret, secrets.signing_secret);
     fill(&mut monday.api.client_secret, secrets.client_secret);

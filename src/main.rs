@@ -38,6 +38,13 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = config::load(&cli.config_dir)?;
     telemetry::init(settings.application.log_format, std::io::stderr);
+    if let Some(path) = &settings.dev_secrets_file {
+        tracing::warn!(
+            path = %path.display(),
+            "DEVELOPMENT SECRETS IN USE: secrets that were not configured come from this file. \
+             Never use them in production (the production profile refuses to start without real ones)."
+        );
+    }
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => {

@@ -34,7 +34,9 @@ pub struct TestApp {
     pub twilio: TwilioStandIn,
     pub http: reqwest::Client,
     pub settings: Settings,
-    _data_dir: tempfile::TempDir,
+    shutdown: tokio_util::sync::CancellationToken,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    data_dir: tempfile::TempDir,
 }
 
 /// Which stores this run uses.
@@ -52,24 +54,42 @@ pub async fn spawn_app() -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let settings = test_settings(&monday, data_dir.path()).await;
     let clock = ManualClock::new(Utc::now());
-    let app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone()))
-        .await
-        .expect("service builds");
+    start(settings, clock, monday, twilio, data_dir).await
+}
+
+async fn start(settings: Settings, clock: ManualClock, monday: MondayStandIn, twilio: TwilioStandIn, data_dir: tempfile::TempDir) -> TestApp {
+    let app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone())).await.expect("service builds");
     let port = app.port();
     let state = app.state().clone();
-    tokio::spawn(app.run_until_stopped());
+    let shutdown = app.shutdown_token();
+    let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         state,
         clock,
         monday,
         twilio,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
         settings,
-        _data_dir: data_dir,
+        shutdown,
+        server,
+        data_dir,
+    }
+}
+
+impl TestApp {
+    /// Shuts the service down gracefully and waits until it has stopped.
+    pub async fn stop(self) -> (Settings, ManualClock, MondayStandIn, TwilioStandIn, tempfile::TempDir) {
+        self.shutdown.cancel();
+        let stopped = tokio::time::timeout(Duration::from_secs(30), self.server).await;
+        stopped.expect("stops within its grace period").expect("server task").expect("clean stop");
+        (self.settings, self.clock, self.monday, self.twilio, self.data_dir)
+    }
+
+    /// Stops the service and starts a new one on the same stores, clock and stand-ins.
+    pub async fn restart(self) -> TestApp {
+        let (settings, clock, monday, twilio, data_dir) = self.stop().await;
+        start(settings, clock, monday, twilio, data_dir).await
     }
 }
 

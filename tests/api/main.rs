@@ -10,3 +10,4 @@ mod helpers;
 mod lifecycle;
 mod oauth;
 mod privacy;
+mod restart;
