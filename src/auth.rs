@@ -72,21 +72,15 @@ pub struct MondayJwtVerifier {
 
 impl std::fmt::Debug for MondayJwtVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MondayJwtVerifier")
-            .field("audience", &self.audience)
-            .finish_non_exhaustive()
+        f.debug_struct("MondayJwtVerifier").field("audience", &self.audience).finish_non_exhaustive()
     }
 }
 
 impl MondayJwtVerifier {
     pub fn new(settings: &MondaySettings) -> anyhow::Result<Self> {
         Ok(Self {
-            signing_key: DecodingKey::from_secret(
-                settings.signing_secret.expose_secret().as_bytes(),
-            )?,
-            client_key: DecodingKey::from_secret(
-                settings.api.client_secret.expose_secret().as_bytes(),
-            )?,
+            signing_key: DecodingKey::from_secret(settings.signing_secret.expose_secret().as_bytes())?,
+            client_key: DecodingKey::from_secret(settings.api.client_secret.expose_secret().as_bytes())?,
             audience: settings.jwt_audience.clone(),
             leeway_seconds: settings.jwt_leeway_seconds,
         })
@@ -109,9 +103,8 @@ impl MondayJwtVerifier {
         validation.set_required_spec_claims(&["exp"]);
         // We check `aud` ourselves: monday's value is a URL that a proxy may change.
         validation.validate_aud = false;
-        let data = jsonwebtoken::decode::<RawClaims>(token, key, &validation).map_err(|error| {
-            Error::Unauthorized(format!("invalid monday token: {}", reason(&error)))
-        })?;
+        let data = jsonwebtoken::decode::<RawClaims>(token, key, &validation)
+            .map_err(|error| Error::Unauthorized(format!("invalid monday token: {}", reason(&error))))?;
         self.check_audience(data.claims.aud.as_ref())?;
         Ok(data.claims)
     }
@@ -119,25 +112,15 @@ impl MondayJwtVerifier {
     fn check_audience(&self, aud: Option<&serde_json::Value>) -> Result<(), Error> {
         let audiences: Vec<&str> = match aud {
             Some(serde_json::Value::String(one)) => vec![one.as_str()],
-            Some(serde_json::Value::Array(many)) => {
-                many.iter().filter_map(|v| v.as_str()).collect()
-            }
+            Some(serde_json::Value::Array(many)) => many.iter().filter_map(|v| v.as_str()).collect(),
             _ => vec![],
         };
         let accepted = match &self.audience {
             AudienceCheck::Off => true,
             AudienceCheck::Exact(expected) => audiences.iter().any(|aud| aud == expected),
-            AudienceCheck::Prefix(prefix) => {
-                audiences.iter().any(|aud| aud.starts_with(prefix.as_str()))
-            }
+            AudienceCheck::Prefix(prefix) => audiences.iter().any(|aud| aud.starts_with(prefix.as_str())),
         };
-        if accepted {
-            Ok(())
-        } else {
-            Err(Error::Unauthorized(
-                "invalid monday token: wrong audience".into(),
-            ))
-        }
+        if accepted { Ok(()) } else { Err(Error::Unauthorized("invalid monday token: wrong audience".into())) }
     }
 }
 
@@ -161,11 +144,7 @@ fn reason(error: &jsonwebtoken::errors::Error) -> &'static str {
 }
 
 fn claims_from(raw: RawClaims) -> Result<MondayClaims, Error> {
-    let dat = raw.dat.unwrap_or(RawDat {
-        account_id: None,
-        user_id: None,
-        short_lived_token: None,
-    });
+    let dat = raw.dat.unwrap_or(RawDat { account_id: None, user_id: None, short_lived_token: None });
     let account_id = raw
         .account_id
         .or(dat.account_id)
@@ -173,10 +152,7 @@ fn claims_from(raw: RawClaims) -> Result<MondayClaims, Error> {
     Ok(MondayClaims {
         account_id: AccountId(account_id),
         user_id: raw.user_id.or(dat.user_id).map(UserId),
-        short_lived_token: raw
-            .short_lived_token
-            .or(dat.short_lived_token)
-            .map(SecretString::from),
+        short_lived_token: raw.short_lived_token.or(dat.short_lived_token).map(SecretString::from),
         back_to_url: raw.back_to_url,
     })
 }
@@ -188,9 +164,7 @@ fn token_of(parts: &Parts) -> Option<String> {
         return header.to_str().ok().map(str::to_owned);
     }
     let query = parts.uri.query()?;
-    form_pairs(query)
-        .find(|(name, _)| name == "token" || name == "sessionToken")
-        .map(|(_, value)| value)
+    form_pairs(query).find(|(name, _)| name == "token" || name == "sessionToken").map(|(_, value)| value)
 }
 
 fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
@@ -211,8 +185,7 @@ fn verify_parts<S>(parts: &Parts, state: &S, signed_with: SignedWith) -> Result<
 where
     MondayJwtVerifier: FromRef<S>,
 {
-    let token =
-        token_of(parts).ok_or_else(|| Error::Unauthorized("missing monday token".into()))?;
+    let token = token_of(parts).ok_or_else(|| Error::Unauthorized("missing monday token".into()))?;
     MondayJwtVerifier::from_ref(state).verify_signature(&token, signed_with)
 }
 

@@ -11,7 +11,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use drip_actors::sending::{Quotas, SenderRates};
 use drip_clients::monday::MondayClientSettings;
+use drip_clients::twilio::TwilioClientSettings;
 use drip_domain::crypto::{KeyRing, KeyedHasher, Pepper};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -29,6 +31,8 @@ pub struct Settings {
     pub crypto: CryptoSettings,
     pub actors: ActorsSettings,
     pub scheduler: SchedulerSettings,
+    pub twilio: TwilioSettings,
+    pub plans: Quotas,
     /// Set when development secrets were generated or read from the data directory, so
     /// that the service can warn loudly once logging is up.
     #[serde(skip)]
@@ -144,6 +148,29 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result
     })
 }
 
+#[derive(Debug, Clone, Deserialize)]
+pub struct TwilioSettings {
+    pub api: TwilioClientSettings,
+    /// Sender throughput in segments per second, by sender type (spec/twilio.md §6.1).
+    pub rates: SenderRates,
+    /// How long a sender pauses after 20429 or 21611 when Twilio gives no `Retry-After`.
+    pub rate_limit_pause_seconds: u64,
+    /// Most sends one account may have waiting; past it an action fails for monday to retry.
+    pub send_queue_limit: usize,
+    /// How long a queued send may wait before it is dropped with a recorded reason.
+    pub send_job_ttl_hours: u64,
+    /// How long a Send One Message request waits for Twilio's answer before it answers
+    /// monday "queued" (monday's own budget is one minute).
+    pub action_wait_seconds: u64,
+    /// Attempts at a send that keeps failing before anything reached Twilio.
+    pub max_send_attempts: u32,
+    pub retry_backoff_seconds: u64,
+    /// How long a conversation stays routable after our last message (reply routing).
+    pub conversation_ttl_hours: u64,
+    /// How long status callbacks of a sent message are accepted.
+    pub message_tracking_ttl_hours: u64,
+}
+
 const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
 /// Loads the settings for the profile named by `APP_ENVIRONMENT` from `config_dir`.
@@ -155,21 +182,9 @@ pub fn load(config_dir: &Path) -> anyhow::Result<Settings> {
         .merge(Toml::file(config_dir.join(format!("{profile}.toml"))))
         .merge(Serialized::default("environment", &profile))
         .merge(Env::prefixed("APP_").split("__"))
-        .merge(
-            Env::raw()
-                .only(&["DATABASE_URL"])
-                .map(|_| "database.url".into()),
-        )
-        .merge(
-            Env::raw()
-                .only(&["REDIS_URL"])
-                .map(|_| "kv.redis_url".into()),
-        )
-        .merge(
-            Env::raw()
-                .only(&["PORT"])
-                .map(|_| "application.port".into()),
-        );
+        .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
+        .merge(Env::raw().only(&["REDIS_URL"]).map(|_| "kv.redis_url".into()))
+        .merge(Env::raw().only(&["PORT"]).map(|_| "application.port".into()));
     let mut settings: Settings = figment.extract().context("reading configuration")?;
     if settings.environment == Environment::Development {
         fill_dev_secrets(&mut settings)?;
@@ -185,20 +200,20 @@ impl Settings {
         for (name, value) in self.secrets() {
             if value.expose_secret().is_empty() {
                 problems.push(format!("{name} is missing"));
-            } else if self.environment == Environment::Production
-                && is_dev_value(value.expose_secret())
-            {
+            } else if self.environment == Environment::Production && is_dev_value(value.expose_secret()) {
                 problems.push(format!("{name} holds a development value"));
             }
         }
         if self.environment == Environment::Production {
-            for (name, value) in [("monday.api.client_id", &self.monday.api.client_id), ("monday.app_id", &self.monday.app_id)] {
+            for (name, value) in
+                [("monday.api.client_id", &self.monday.api.client_id), ("monday.app_id", &self.monday.app_id)]
+            {
                 if value.is_empty() {
                     problems.push(format!("{name} is missing"));
                 }
             }
-            if self.monday.api.allow_insecure_http {
-                problems.push("monday.api.allow_insecure_http must be false in production".into());
+            if self.monday.api.allow_insecure_http || self.twilio.api.allow_insecure_http {
+                problems.push("allow_insecure_http (monday.api, twilio.api) must be false in production".into());
             }
             if !self.application.public_base_url.starts_with("https://") {
                 problems.push("application.public_base_url must be https:// in production".into());
@@ -213,11 +228,7 @@ impl Settings {
         if problems.is_empty() {
             return Ok(());
         }
-        bail!(
-            "invalid configuration ({} profile):\n  - {}",
-            self.environment.as_str(),
-            problems.join("\n  - ")
-        )
+        bail!("invalid configuration ({} profile):\n  - {}", self.environment.as_str(), problems.join("\n  - "))
     }
 
     fn secrets(&self) -> Vec<(&'static str, &SecretString)> {
@@ -226,12 +237,7 @@ impl Settings {
             ("monday.api.client_secret", &self.monday.api.client_secret),
             ("crypto.pepper", &self.crypto.pepper),
         ];
-        secrets.extend(
-            self.crypto
-                .keys
-                .iter()
-                .map(|entry| ("crypto.keys[].key", &entry.key)),
-        );
+        secrets.extend(self.crypto.keys.iter().map(|entry| ("crypto.keys[].key", &entry.key)));
         secrets
     }
 
@@ -239,28 +245,18 @@ impl Settings {
         if self.crypto.keys.is_empty() {
             bail!("no key configured");
         }
-        let entries: Vec<(u8, &str)> = self
-            .crypto
-            .keys
-            .iter()
-            .map(|e| (e.id, e.key.expose_secret()))
-            .collect();
+        let entries: Vec<(u8, &str)> = self.crypto.keys.iter().map(|e| (e.id, e.key.expose_secret())).collect();
         Ok(KeyRing::from_base64(&entries, self.crypto.current_key_id)?)
     }
 
     pub fn hasher(&self) -> anyhow::Result<KeyedHasher> {
-        Ok(KeyedHasher::new(Pepper::from_base64(
-            self.crypto.pepper.expose_secret(),
-        )?))
+        Ok(KeyedHasher::new(Pepper::from_base64(self.crypto.pepper.expose_secret())?))
     }
 
     /// The Db URL: the configured one, or SQLite under the data directory.
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
-            format!(
-                "sqlite://{}?mode=rwc",
-                self.application.data_dir.join("sms-drip.db").display()
-            )
+            format!("sqlite://{}?mode=rwc", self.application.data_dir.join("sms-drip.db").display())
         } else {
             self.database.url.clone()
         }
@@ -295,11 +291,8 @@ struct DevSecrets {
 /// Fills every missing secret from `<data_dir>/dev-secrets.toml`, generating that file on
 /// first use.
 fn fill_dev_secrets(settings: &mut Settings) -> anyhow::Result<()> {
-    let missing = settings
-        .secrets()
-        .iter()
-        .any(|(_, value)| value.expose_secret().is_empty())
-        || settings.crypto.keys.is_empty();
+    let missing =
+        settings.secrets().iter().any(|(_, value)| value.expose_secret().is_empty()) || settings.crypto.keys.is_empty();
     if !missing {
         return Ok(());
     }
@@ -311,10 +304,7 @@ fn fill_dev_secrets(settings: &mut Settings) -> anyhow::Result<()> {
     fill(&mut monday.api.client_secret, secrets.client_secret);
     fill(&mut settings.crypto.pepper, secrets.pepper);
     if settings.crypto.keys.is_empty() {
-        settings.crypto.keys = vec![KeyEntry {
-            id: 1,
-            key: SecretString::from(secrets.key),
-        }];
+        settings.crypto.keys = vec![KeyEntry { id: 1, key: SecretString::from(secrets.key) }];
         settings.crypto.current_key_id = 1;
     }
     Ok(())
@@ -333,14 +323,8 @@ fn read_or_create_dev_secrets(path: &Path) -> anyhow::Result<DevSecrets> {
     let secrets = DevSecrets {
         signing_secret: format!("dev-{}", random_base64(32)),
         client_secret: format!("dev-{}", random_base64(32)),
-        key: KeyRing::generate(1)
-            .export_base64(1)
-            .map(|k| k.expose_secret().to_owned())
-            .unwrap_or_default(),
-        pepper: Pepper::generate()
-            .export_base64()
-            .expose_secret()
-            .to_owned(),
+        key: KeyRing::generate(1).export_base64(1).map(|k| k.expose_secret().to_owned()).unwrap_or_default(),
+        pepper: Pepper::generate().export_base64().expose_secret().to_owned(),
     };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

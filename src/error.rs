@@ -23,11 +23,7 @@ pub enum Error {
     BadRequest(String),
     /// A well-formed request a user must fix (a title for the notification, a description).
     #[error("{title}: {description}")]
-    User {
-        title: String,
-        description: String,
-        disable_automation: bool,
-    },
+    User { title: String, description: String, disable_automation: bool },
     #[error("not found")]
     NotFound,
     /// A dependency is down or busy; the caller should retry.
@@ -81,9 +77,7 @@ impl IntoResponse for Error {
         let body = json!({ "error": { "code": self.code(), "message": self.public_message() } });
         let mut response = (self.status(), Json(body)).into_response();
         if let Self::Unexpected(error) = &self {
-            response
-                .extensions_mut()
-                .insert(UnexpectedDetail(format!("{error:#}")));
+            response.extensions_mut().insert(UnexpectedDetail(format!("{error:#}")));
         }
         response
     }
@@ -107,11 +101,9 @@ impl IntoResponse for MondayActionError {
     fn into_response(self) -> Response {
         let error = self.0;
         let (title, description, disable) = match &error {
-            Error::User {
-                title,
-                description,
-                disable_automation,
-            } => (title.clone(), description.clone(), *disable_automation),
+            Error::User { title, description, disable_automation } => {
+                (title.clone(), description.clone(), *disable_automation)
+            }
             Error::Unavailable(_) | Error::Unexpected(_) => return error.into_response(),
             other => ("Request rejected".to_owned(), other.public_message(), false),
         };
@@ -142,9 +134,7 @@ mod tests {
     use super::*;
 
     async fn body_json(response: Response) -> serde_json::Value {
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
         serde_json::from_slice(&bytes).unwrap()
     }
 
@@ -181,18 +171,12 @@ mod tests {
         };
         let body = body_json(MondayActionError(error).into_response()).await;
         assert_eq!(body["severityCode"], 6000);
-        assert!(
-            body["disableErrorDescription"]
-                .as_str()
-                .unwrap()
-                .contains("Reconnect")
-        );
+        assert!(body["disableErrorDescription"].as_str().unwrap().contains("Reconnect"));
     }
 
     #[tokio::test]
     async fn a_transient_failure_reaches_monday_as_a_plain_5xx_so_monday_retries() {
-        let response =
-            MondayActionError(Error::Unavailable("Twilio is down".into())).into_response();
+        let response = MondayActionError(Error::Unavailable("Twilio is down".into())).into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(body_json(response).await.get("severityCode").is_none());
     }

@@ -9,10 +9,7 @@ use sms_drip::{Application, config, operator, telemetry};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
-#[command(
-    name = "sms-drip",
-    about = "SMS & Drip for Twilio: the monday.com app backend"
-)]
+#[command(name = "sms-drip", about = "SMS & Drip for Twilio: the monday.com app backend")]
 struct Cli {
     /// Folder of the layered config files.
     #[arg(long, default_value = "config", global = true)]
@@ -71,9 +68,7 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(settings: config::Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     spawn_signal_listener(app.shutdown_token());
-    app.run_until_stopped()
-        .await
-        .context("service stopped with an error")
+    app.run_until_stopped().await.context("service stopped with an error")
 }
 
 /// Cancels `token` on Ctrl-C or SIGTERM.

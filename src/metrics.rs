@@ -36,39 +36,20 @@ impl Metrics {
         let auth_failures = Counter::default();
         let live_account_actors = Gauge::default();
         let account_actor_restarts = Gauge::default();
-        registry.register(
-            "http_responses",
-            "HTTP responses by status",
-            http_responses.clone(),
-        );
+        registry.register("http_responses", "HTTP responses by status", http_responses.clone());
         registry.register(
             "lifecycle_events",
             "monday lifecycle webhooks by type and outcome",
             lifecycle_events.clone(),
         );
-        registry.register(
-            "auth_failures",
-            "Requests refused for a bad monday JWT",
-            auth_failures.clone(),
-        );
-        registry.register(
-            "live_account_actors",
-            "Account actors in memory",
-            live_account_actors.clone(),
-        );
+        registry.register("auth_failures", "Requests refused for a bad monday JWT", auth_failures.clone());
+        registry.register("live_account_actors", "Account actors in memory", live_account_actors.clone());
         registry.register(
             "account_actor_restarts",
             "Account actor restarts since start",
             account_actor_restarts.clone(),
         );
-        Self {
-            registry,
-            http_responses,
-            lifecycle_events,
-            auth_failures,
-            live_account_actors,
-            account_actor_restarts,
-        }
+        Self { registry, http_responses, lifecycle_events, auth_failures, live_account_actors, account_actor_restarts }
     }
 
     /// The registry in Prometheus text format.

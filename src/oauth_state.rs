@@ -39,9 +39,8 @@ impl OAuthState {
     }
 
     pub fn open(sealed: &str, keyring: &KeyRing, now: DateTime<Utc>) -> Result<Self, StateError> {
-        let json = keyring
-            .open_str(Purpose::OAuthState, STATE_SEAL_ACCOUNT, sealed)
-            .map_err(|_| StateError::Invalid)?;
+        let json =
+            keyring.open_str(Purpose::OAuthState, STATE_SEAL_ACCOUNT, sealed).map_err(|_| StateError::Invalid)?;
         let state: Self = serde_json::from_slice(&json).map_err(|_| StateError::Invalid)?;
         if state.expires_at <= now {
             return Err(StateError::Expired);
@@ -70,15 +69,9 @@ mod tests {
         let keyring = KeyRing::generate(1);
         let now = Utc::now();
         let sealed = state(now + chrono::Duration::minutes(10)).seal(&keyring);
-        assert_eq!(
-            OAuthState::open(&sealed, &keyring, now).unwrap().account_id,
-            AccountId(42)
-        );
+        assert_eq!(OAuthState::open(&sealed, &keyring, now).unwrap().account_id, AccountId(42));
         let later = now + chrono::Duration::minutes(11);
-        assert_eq!(
-            OAuthState::open(&sealed, &keyring, later).err(),
-            Some(StateError::Expired)
-        );
+        assert_eq!(OAuthState::open(&sealed, &keyring, later).err(), Some(StateError::Expired));
     }
 
     #[test]
@@ -86,14 +79,8 @@ mod tests {
         let keyring = KeyRing::generate(1);
         let now = Utc::now();
         let mut sealed = state(now + chrono::Duration::minutes(10)).seal(&keyring);
-        assert_eq!(
-            OAuthState::open(&sealed, &KeyRing::generate(1), now).err(),
-            Some(StateError::Invalid)
-        );
+        assert_eq!(OAuthState::open(&sealed, &KeyRing::generate(1), now).err(), Some(StateError::Invalid));
         sealed.replace_range(10..11, if &sealed[10..11] == "A" { "B" } else { "A" });
-        assert_eq!(
-            OAuthState::open(&sealed, &keyring, now).err(),
-            Some(StateError::Invalid)
-        );
+        assert_eq!(OAuthState::open(&sealed, &keyring, now).err(), Some(StateError::Invalid));
     }
 }

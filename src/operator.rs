@@ -10,10 +10,7 @@ use serde_json::json;
 use crate::startup::Application;
 
 /// Every row and key the account owns, as JSON.
-pub async fn export_account(
-    app: &Application,
-    account: AccountId,
-) -> anyhow::Result<serde_json::Value> {
+pub async fn export_account(app: &Application, account: AccountId) -> anyhow::Result<serde_json::Value> {
     let state = app.state();
     let rows = state.db.export_account(account).await?;
     let keys: Vec<_> = state
@@ -28,9 +25,5 @@ pub async fn export_account(
 
 /// Deletes everything of the account from both stores. Returns how many rows and keys.
 pub async fn delete_account(app: &Application, account: AccountId) -> anyhow::Result<u64> {
-    app.state()
-        .accounts
-        .uninstall(account)
-        .await?
-        .map_err(|error| anyhow::anyhow!(error))
+    app.state().accounts.uninstall(account).await?.map_err(|error| anyhow::anyhow!(error))
 }

@@ -11,12 +11,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::FromRef;
-use drip_actors::scheduler::Scheduler;
+use drip_actors::scheduler::{Scheduler, Timers};
+use drip_actors::sending::SendSettings;
 use drip_actors::supervisor::SupervisorArgs;
-use drip_actors::{
-    AccountRouter, AccountServices, AccountSupervisor, ActorSettings, Crypto, SupervisorMessage,
-};
+use drip_actors::{AccountRouter, AccountServices, AccountSupervisor, ActorSettings, Crypto, SupervisorMessage};
 use drip_clients::monday::MondayClient;
+use drip_clients::twilio::TwilioClient;
 use drip_domain::clock::{SharedClock, SystemClock};
 use drip_store::SharedKv;
 use drip_store::db::Db;
@@ -40,6 +40,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub crypto: Arc<Crypto>,
     pub monday: MondayClient,
+    pub twilio: TwilioClient,
     pub accounts: AccountRouter,
     pub scheduler: Scheduler,
     pub jwt: MondayJwtVerifier,
@@ -72,36 +73,25 @@ impl Application {
         settings.validate()?;
         let db = connect_db(&settings).await?;
         let kv = connect_kv(&settings, clock.clone()).await?;
-        let crypto = Arc::new(Crypto {
-            keyring: settings.key_ring()?,
-            hasher: settings.hasher()?,
-        });
-        let monday =
-            MondayClient::new(settings.monday.api.clone()).context("building the monday client")?;
+        let crypto = Arc::new(Crypto { keyring: settings.key_ring()?, hasher: settings.hasher()? });
+        let monday = MondayClient::new(settings.monday.api.clone()).context("building the monday client")?;
+        let twilio = TwilioClient::new(settings.twilio.api.clone()).context("building the Twilio client")?;
         let services = AccountServices {
             db: db.clone(),
             kv: kv.clone(),
             clock: clock.clone(),
             crypto: crypto.clone(),
             monday: monday.clone(),
+            twilio: twilio.clone(),
+            timers: Timers::new(kv.clone()),
             settings: actor_settings(&settings),
+            sending: Arc::new(send_settings(&settings)),
         };
         let (supervisor, supervisor_task) = start_supervisor(services).await?;
-        let accounts =
-            AccountRouter::new(supervisor.clone(), actor_settings(&settings).call_timeout);
-        let scheduler = Scheduler::new(
-            kv.clone(),
-            clock.clone(),
-            accounts.clone(),
-            settings.scheduler.batch_size,
-        );
-        let address = format!(
-            "{}:{}",
-            settings.application.host, settings.application.port
-        );
-        let listener = TcpListener::bind(&address)
-            .await
-            .with_context(|| format!("binding {address}"))?;
+        let accounts = AccountRouter::new(supervisor.clone(), actor_settings(&settings).call_timeout);
+        let scheduler = Scheduler::new(kv.clone(), clock.clone(), accounts.clone(), settings.scheduler.batch_size);
+        let address = format!("{}:{}", settings.application.host, settings.application.port);
+        let listener = TcpListener::bind(&address).await.with_context(|| format!("binding {address}"))?;
         let port = listener.local_addr()?.port();
         tracing::info!(port, "listening");
         let state = AppState {
@@ -112,18 +102,12 @@ impl Application {
             clock,
             crypto,
             monday,
+            twilio,
             accounts,
             scheduler,
             metrics: Arc::new(Metrics::new()),
         };
-        Ok(Self {
-            listener,
-            port,
-            state,
-            supervisor,
-            supervisor_task,
-            shutdown: CancellationToken::new(),
-        })
+        Ok(Self { listener, port, state, supervisor, supervisor_task, shutdown: CancellationToken::new() })
     }
 
     pub fn port(&self) -> u16 {
@@ -146,19 +130,15 @@ impl Application {
         let loops = spawn_background_loops(&self.state, self.shutdown.clone());
         let app = crate::routes::router(self.state.clone());
         let shutdown = self.shutdown.clone();
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await;
+        let served =
+            axum::serve(self.listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
         tracing::info!("stopped accepting requests");
         self.shutdown.cancel();
         for task in loops {
             let _ = tokio::time::timeout(grace, task).await;
         }
         // The supervisor drains its children in `post_stop`, so in-flight account work ends.
-        let _ = self
-            .supervisor
-            .stop_and_wait(Some("shutdown".into()), Some(grace))
-            .await;
+        let _ = self.supervisor.stop_and_wait(Some("shutdown".into()), Some(grace)).await;
         let _ = self.supervisor_task.await;
         tracing::info!("stopped");
         served.context("serving HTTP")
@@ -167,26 +147,17 @@ impl Application {
 
 async fn connect_db(settings: &Settings) -> anyhow::Result<Db> {
     if settings.database.url.is_empty() {
-        std::fs::create_dir_all(&settings.application.data_dir)
-            .context("creating the data directory")?;
+        std::fs::create_dir_all(&settings.application.data_dir).context("creating the data directory")?;
     }
     let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
     db.migrate().await?;
-    tracing::info!(
-        kind = if settings.database.url.is_empty() {
-            "sqlite"
-        } else {
-            "postgres"
-        },
-        "Db ready"
-    );
+    tracing::info!(kind = if settings.database.url.is_empty() { "sqlite" } else { "postgres" }, "Db ready");
     Ok(db)
 }
 
 async fn connect_kv(settings: &Settings, clock: SharedClock) -> anyhow::Result<SharedKv> {
     let kv: SharedKv = if settings.kv.redis_url.is_empty() {
-        std::fs::create_dir_all(&settings.application.data_dir)
-            .context("creating the data directory")?;
+        std::fs::create_dir_all(&settings.application.data_dir).context("creating the data directory")?;
         let path = settings.application.data_dir.join("kv.redb");
         Arc::new(EmbeddedKv::open(&path, clock)?)
     } else {
@@ -194,14 +165,7 @@ async fn connect_kv(settings: &Settings, clock: SharedClock) -> anyhow::Result<S
         Arc::new(RedisKv::connect(&kv.redis_url, &kv.prefix, kv.pool_size, clock).await?)
     };
     kv.ping().await?;
-    tracing::info!(
-        kind = if settings.kv.redis_url.is_empty() {
-            "embedded"
-        } else {
-            "redis"
-        },
-        "Kv ready"
-    );
+    tracing::info!(kind = if settings.kv.redis_url.is_empty() { "embedded" } else { "redis" }, "Kv ready");
     Ok(kv)
 }
 
@@ -216,15 +180,38 @@ fn actor_settings(settings: &Settings) -> ActorSettings {
     }
 }
 
-async fn start_supervisor(
-    services: AccountServices,
-) -> anyhow::Result<(ActorRef<SupervisorMessage>, JoinHandle<()>)> {
+/// The public URL of our status-callback endpoint, sent with every message.
+pub const STATUS_CALLBACK_PATH: &str = "/twilio/status";
+
+fn send_settings(settings: &Settings) -> SendSettings {
+    let twilio = &settings.twilio;
+    let hours = |hours: u64| Duration::from_secs(hours * 3600);
+    SendSettings {
+        rates: twilio.rates,
+        rate_limit_pause: Duration::from_secs(twilio.rate_limit_pause_seconds),
+        queue_limit: twilio.send_queue_limit,
+        job_ttl: hours(twilio.send_job_ttl_hours),
+        action_wait: Duration::from_secs(twilio.action_wait_seconds),
+        max_attempts: twilio.max_send_attempts,
+        retry_backoff: Duration::from_secs(twilio.retry_backoff_seconds),
+        // Longer than a Twilio call can take (the client's timeout and its retries).
+        call_watchdog: Duration::from_millis(twilio.api.timeout_milliseconds * 4).max(Duration::from_secs(60)),
+        conversation_ttl: hours(twilio.conversation_ttl_hours),
+        message_tracking_ttl: hours(twilio.message_tracking_ttl_hours),
+        status_callback_url: format!(
+            "{}{STATUS_CALLBACK_PATH}",
+            settings.application.public_base_url.trim_end_matches('/')
+        ),
+        quotas: settings.plans.clone(),
+    }
+}
+
+async fn start_supervisor(services: AccountServices) -> anyhow::Result<(ActorRef<SupervisorMessage>, JoinHandle<()>)> {
     let instance = uuid::Uuid::new_v4().simple().to_string();
     let name = format!("{instance}/supervisor");
     let args = SupervisorArgs { instance, services };
-    let (supervisor, task) = Actor::spawn(Some(name), AccountSupervisor, args)
-        .await
-        .context("starting the account supervisor")?;
+    let (supervisor, task) =
+        Actor::spawn(Some(name), AccountSupervisor, args).await.context("starting the account supervisor")?;
     tracing::info!("account supervisor ready");
     Ok((supervisor, task))
 }
@@ -233,12 +220,7 @@ async fn start_supervisor(
 fn spawn_background_loops(state: &AppState, shutdown: CancellationToken) -> Vec<JoinHandle<()>> {
     let settings = &state.settings;
     let poll = Duration::from_millis(settings.scheduler.poll_interval_milliseconds);
-    let scheduler = tokio::spawn(
-        state
-            .scheduler
-            .clone()
-            .run_until_stopped(poll, shutdown.clone()),
-    );
+    let scheduler = tokio::spawn(state.scheduler.clone().run_until_stopped(poll, shutdown.clone()));
     let sweep_every = Duration::from_secs(settings.actors.idle_sweep_interval_seconds);
     let accounts = state.accounts.clone();
     let sweeper = tokio::spawn(async move {

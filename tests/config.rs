@@ -48,7 +48,14 @@ fn production_refuses_to_start_without_secrets_and_names_each_missing_one() {
     Jail::expect_with(|jail| {
         jail.set_env("APP_ENVIRONMENT", "production");
         let error = format!("{:#}", config::load(&config_dir()).unwrap_err());
-        let names = ["monday.signing_secret", "monday.api.client_secret", "monday.api.client_id", "monday.app_id", "crypto.pepper", "crypto.keys"];
+        let names = [
+            "monday.signing_secret",
+            "monday.api.client_secret",
+            "monday.api.client_id",
+            "monday.app_id",
+            "crypto.pepper",
+            "crypto.keys",
+        ];
         for name in names {
             assert!(error.contains(name), "{name} not named in: {error}");
         }

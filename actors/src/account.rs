@@ -14,18 +14,22 @@ use drip_clients::monday::TokenSet;
 use drip_domain::plan::PlanFacts;
 use drip_domain::{AccountId, UserId};
 use drip_store::db::accounts::{LifecycleEvent, LifecycleOutcome, plan_facts};
+use std::collections::{HashMap, HashSet};
+
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use secrecy::SecretString;
 
 use crate::monday_token;
+use crate::outbox::{self, SendJob};
+use crate::pacing::Pacer;
+use crate::sending::{self, CallResult, SendOrder, SendOutcome};
 use crate::services::AccountServices;
+use crate::status::{self, StatusUpdate};
 
 /// Why an account could not do what was asked. Messages are safe to show a monday user.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
-    #[error(
-        "the app is not connected to monday for this account yet: open the app and authorize it"
-    )]
+    #[error("the app is not connected to monday for this account yet: open the app and authorize it")]
     NotConnected,
     #[error("monday rejected the app's stored authorization: open the app and authorize it again")]
     Reconnect,
@@ -46,20 +50,19 @@ pub struct AccountSnapshot {
 
 pub enum AccountMessage {
     /// A lifecycle webhook other than uninstall (the supervisor handles that one).
-    Lifecycle(
-        LifecycleEvent,
-        RpcReplyPort<Result<LifecycleOutcome, AccountError>>,
-    ),
+    Lifecycle(LifecycleEvent, RpcReplyPort<Result<LifecycleOutcome, AccountError>>),
     /// Tokens from a completed OAuth flow.
-    StoreMondayTokens(
-        TokenSet,
-        Option<UserId>,
-        RpcReplyPort<Result<(), AccountError>>,
-    ),
+    StoreMondayTokens(TokenSet, Option<UserId>, RpcReplyPort<Result<(), AccountError>>),
     /// A monday access token valid beyond the refresh margin, refreshed if needed.
     MondayAccessToken(RpcReplyPort<Result<SecretString, AccountError>>),
     /// The actor's current state.
     Snapshot(RpcReplyPort<AccountSnapshot>),
+    /// Send one SMS; answered when Twilio answers, or `Queued` when its slot is far off.
+    Send(Box<SendOrder>, RpcReplyPort<SendOutcome>),
+    /// A Twilio call task finished (sent by the task itself).
+    CallFinished(Box<SendJob>, CallResult),
+    /// A verified status callback of one of this account's messages.
+    Status(StatusUpdate, RpcReplyPort<Result<status::StatusChange, AccountError>>),
     /// A durable timer of this account fell due.
     TimerFired(String),
     /// Makes the actor fail, to exercise the restart policy.
@@ -75,6 +78,9 @@ impl std::fmt::Debug for AccountMessage {
             Self::StoreMondayTokens(..) => "StoreMondayTokens",
             Self::MondayAccessToken(_) => "MondayAccessToken",
             Self::Snapshot(_) => "Snapshot",
+            Self::Send(..) => "Send",
+            Self::CallFinished(..) => "CallFinished",
+            Self::Status(..) => "Status",
             Self::TimerFired(_) => "TimerFired",
             #[cfg(feature = "fault-injection")]
             Self::Fail(_) => "Fail",
@@ -91,10 +97,17 @@ pub struct AccountArgs {
 }
 
 pub struct AccountState {
-    account: AccountId,
-    plan: Option<PlanFacts>,
+    pub(crate) account: AccountId,
+    pub(crate) plan: Option<PlanFacts>,
     started_at: DateTime<Utc>,
-    services: AccountServices,
+    pub(crate) services: AccountServices,
+    pub(crate) pacer: Pacer,
+    /// Callers waiting for a send's answer, by job id.
+    pub(crate) send_waiters: HashMap<String, Vec<RpcReplyPort<SendOutcome>>>,
+    /// Jobs whose Twilio call runs in this process right now.
+    pub(crate) calls_in_flight: HashSet<String>,
+    /// Jobs accepted and waiting for their slot (counted since this actor started).
+    pub(crate) queued_jobs: usize,
 }
 
 impl Actor for AccountActor {
@@ -113,12 +126,16 @@ impl Actor for AccountActor {
             plan: row.as_ref().map(plan_facts),
             started_at: args.services.clock.now(),
             services: args.services,
+            pacer: Pacer::default(),
+            send_waiters: HashMap::new(),
+            calls_in_flight: HashSet::new(),
+            queued_jobs: 0,
         })
     }
 
     async fn handle(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         message: AccountMessage,
         state: &mut AccountState,
     ) -> Result<(), ActorProcessingErr> {
@@ -128,23 +145,29 @@ impl Actor for AccountActor {
                 let _ = reply.send(outcome);
             }
             AccountMessage::StoreMondayTokens(tokens, user, reply) => {
-                let stored =
-                    monday_token::store(&state.services, state.account, &tokens, user).await;
+                let stored = monday_token::store(&state.services, state.account, &tokens, user).await;
                 let _ = reply.send(stored.map_err(AccountError::from));
             }
             AccountMessage::MondayAccessToken(reply) => {
                 // Refreshing here, inside the account's mailbox, is what serialises refreshes:
                 // monday rotates the refresh token, so two concurrent refreshes would race and
                 // one would find its refresh token already spent.
-                let _ =
-                    reply.send(monday_token::access_token(&state.services, state.account).await);
+                let _ = reply.send(monday_token::access_token(&state.services, state.account).await);
             }
             AccountMessage::Snapshot(reply) => {
                 let _ = reply.send(state.snapshot());
             }
-            AccountMessage::TimerFired(timer) => {
-                tracing::debug!(account = %state.account, timer, "timer fell due with nothing to run");
+            AccountMessage::Send(order, reply) => sending::handle_send(state, &myself, *order, reply).await,
+            AccountMessage::CallFinished(job, result) => {
+                sending::handle_call_result(state, &myself, *job, result).await;
             }
+            AccountMessage::Status(update, reply) => {
+                let _ = reply.send(status::apply(state, update).await.map_err(AccountError::from));
+            }
+            AccountMessage::TimerFired(timer) => match outbox::job_of_timer(&timer) {
+                Some(job_id) => sending::handle_send_timer(state, &myself, job_id).await,
+                None => tracing::debug!(account = %state.account, timer, "timer fell due with nothing to run"),
+            },
             #[cfg(feature = "fault-injection")]
             AccountMessage::Fail(reason) => return Err(reason.into()),
         }
@@ -153,10 +176,7 @@ impl Actor for AccountActor {
 }
 
 impl AccountState {
-    async fn apply_lifecycle(
-        &mut self,
-        event: &LifecycleEvent,
-    ) -> Result<LifecycleOutcome, AccountError> {
+    async fn apply_lifecycle(&mut self, event: &LifecycleEvent) -> Result<LifecycleOutcome, AccountError> {
         let now = self.services.clock.now();
         let outcome = self.services.db.apply_lifecycle_event(event, now).await?;
         if outcome == LifecycleOutcome::Applied {
@@ -167,10 +187,6 @@ impl AccountState {
     }
 
     fn snapshot(&self) -> AccountSnapshot {
-        AccountSnapshot {
-            account_id: self.account,
-            plan: self.plan.clone(),
-            started_at: self.started_at,
-        }
+        AccountSnapshot { account_id: self.account, plan: self.plan.clone(), started_at: self.started_at }
     }
 }

@@ -8,13 +8,20 @@
 //! - `router`: `AccountRouter`, the one interface every caller uses to reach an account.
 //! - `scheduler`: the durable-timer loop that wakes an account when its work falls due.
 //! - `monday_token`: the account's monday OAuth token, refreshed ahead of expiry.
+//! - `sending`, `pacing`, `outbox`, `tracking`, `status`: sending an SMS (checks, per-sender
+//!   pace, the durable send queue, what webhooks need later, delivery status).
 
 pub mod account;
 pub mod monday_token;
+pub mod outbox;
+pub mod pacing;
 pub mod router;
 pub mod scheduler;
+pub mod sending;
 pub mod services;
+pub mod status;
 pub mod supervisor;
+pub mod tracking;
 
 pub use account::{AccountError, AccountMessage, AccountSnapshot};
 pub use router::{AccountRouter, RouteError};

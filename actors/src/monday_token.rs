@@ -31,11 +31,7 @@ pub async fn store(
             tokens.access_token.expose_secret().as_bytes(),
         ),
         refresh_token_ciphertext: tokens.refresh_token.as_ref().map(|refresh| {
-            keyring.seal_to_string(
-                Purpose::OAuthRefreshToken,
-                account,
-                refresh.expose_secret().as_bytes(),
-            )
+            keyring.seal_to_string(Purpose::OAuthRefreshToken, account, refresh.expose_secret().as_bytes())
         }),
         expires_at: tokens.expires_at,
         scope: tokens.scope.clone(),
@@ -47,49 +43,25 @@ pub async fn store(
 }
 
 /// A usable access token: the stored one, or a fresh one when it expires within the margin.
-pub async fn access_token(
-    services: &AccountServices,
-    account: AccountId,
-) -> Result<SecretString, AccountError> {
-    let row = services
-        .db
-        .load_tokens(account)
-        .await?
-        .ok_or(AccountError::NotConnected)?;
-    let margin =
-        chrono::Duration::from_std(services.settings.token_refresh_margin).unwrap_or_default();
-    let fresh_enough = row
-        .expires_at
-        .is_none_or(|expires_at| expires_at - margin > services.clock.now());
+pub async fn access_token(services: &AccountServices, account: AccountId) -> Result<SecretString, AccountError> {
+    let row = services.db.load_tokens(account).await?.ok_or(AccountError::NotConnected)?;
+    let margin = chrono::Duration::from_std(services.settings.token_refresh_margin).unwrap_or_default();
+    let fresh_enough = row.expires_at.is_none_or(|expires_at| expires_at - margin > services.clock.now());
     if fresh_enough {
-        return open(
-            services,
-            account,
-            Purpose::OAuthAccessToken,
-            &row.access_token_ciphertext,
-        );
+        return open(services, account, Purpose::OAuthAccessToken, &row.access_token_ciphertext);
     }
     let Some(refresh_ciphertext) = row.refresh_token_ciphertext else {
         // An expiring token without a refresh token cannot be renewed by us.
         return Err(AccountError::Reconnect);
     };
-    let refresh_token = open(
-        services,
-        account,
-        Purpose::OAuthRefreshToken,
-        &refresh_ciphertext,
-    )?;
-    let tokens = services
-        .monday
-        .refresh(&refresh_token)
-        .await
-        .map_err(|error| {
-            if error.requires_reauthorization() {
-                AccountError::Reconnect
-            } else {
-                AccountError::MondayUnavailable(error.to_string())
-            }
-        })?;
+    let refresh_token = open(services, account, Purpose::OAuthRefreshToken, &refresh_ciphertext)?;
+    let tokens = services.monday.refresh(&refresh_token).await.map_err(|error| {
+        if error.requires_reauthorization() {
+            AccountError::Reconnect
+        } else {
+            AccountError::MondayUnavailable(error.to_string())
+        }
+    })?;
     store(services, account, &tokens, row.user_id.map(UserId)).await?;
     tracing::info!(account = %account, "refreshed the monday OAuth token");
     Ok(tokens.access_token)
@@ -106,7 +78,6 @@ fn open(
         .keyring
         .open_str(purpose, account, ciphertext)
         .map_err(|error| anyhow::anyhow!("stored token does not decrypt: {error}"))?;
-    let text = String::from_utf8(plain.to_vec())
-        .map_err(|_| anyhow::anyhow!("stored token is not UTF-8"))?;
+    let text = String::from_utf8(plain.to_vec()).map_err(|_| anyhow::anyhow!("stored token is not UTF-8"))?;
     Ok(SecretString::from(text))
 }

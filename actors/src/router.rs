@@ -30,17 +30,12 @@ pub struct AccountRouter {
 
 impl AccountRouter {
     pub fn new(supervisor: ActorRef<SupervisorMessage>, call_timeout: Duration) -> Self {
-        Self {
-            supervisor,
-            call_timeout,
-        }
+        Self { supervisor, call_timeout }
     }
 
     /// Sends without waiting for an answer.
     pub fn cast(&self, account: AccountId, message: AccountMessage) -> Result<(), RouteError> {
-        self.supervisor
-            .send_message(SupervisorMessage::Route(account, message))
-            .map_err(|_| RouteError::Unavailable)
+        self.supervisor.send_message(SupervisorMessage::Route(account, message)).map_err(|_| RouteError::Unavailable)
     }
 
     /// Sends a message built around a reply port and waits for the answer.
@@ -67,24 +62,17 @@ impl AccountRouter {
     /// Stops actors idle past the idle timeout; returns how many stopped.
     pub async fn sweep_idle(&self) -> Result<usize, RouteError> {
         let (tx, rx) = oneshot();
-        self.supervisor
-            .send_message(SupervisorMessage::SweepIdle(tx.into()))
-            .map_err(|_| RouteError::Unavailable)?;
+        self.supervisor.send_message(SupervisorMessage::SweepIdle(tx.into())).map_err(|_| RouteError::Unavailable)?;
         self.await_reply(rx).await
     }
 
     pub async fn stats(&self) -> Result<SupervisorStats, RouteError> {
         let (tx, rx) = oneshot();
-        self.supervisor
-            .send_message(SupervisorMessage::Stats(tx.into()))
-            .map_err(|_| RouteError::Unavailable)?;
+        self.supervisor.send_message(SupervisorMessage::Stats(tx.into())).map_err(|_| RouteError::Unavailable)?;
         self.await_reply(rx).await
     }
 
-    async fn await_reply<T>(
-        &self,
-        rx: ractor::concurrency::OneshotReceiver<T>,
-    ) -> Result<T, RouteError> {
+    async fn await_reply<T>(&self, rx: ractor::concurrency::OneshotReceiver<T>) -> Result<T, RouteError> {
         match tokio::time::timeout(self.call_timeout, rx).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(_)) => Err(RouteError::Unavailable),

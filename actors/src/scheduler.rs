@@ -20,6 +20,31 @@ use crate::router::AccountRouter;
 /// The Kv queue that holds every account's timers.
 pub const TIMER_QUEUE: &str = "timers";
 
+/// Setting and cancelling timers: what accounts need, without the loop that fires them.
+#[derive(Debug, Clone)]
+pub struct Timers {
+    kv: SharedKv,
+}
+
+impl Timers {
+    pub fn new(kv: SharedKv) -> Self {
+        Self { kv }
+    }
+
+    /// Sets (or moves) the account's timer `timer` to fire at `due`.
+    pub async fn schedule(&self, account: AccountId, timer: &str, due: DateTime<Utc>) -> anyhow::Result<()> {
+        let member = format!("{account}/{timer}");
+        self.kv.schedule(account, TIMER_QUEUE, &member, due.timestamp_millis()).await?;
+        Ok(())
+    }
+
+    /// Cancels the account's timer `timer`. Returns `true` if it was pending.
+    pub async fn cancel(&self, account: AccountId, timer: &str) -> anyhow::Result<bool> {
+        Ok(self.kv.unschedule(TIMER_QUEUE, &format!("{account}/{timer}")).await?)
+    }
+}
+
+/// The loop that hands due timers to their accounts.
 #[derive(Debug, Clone)]
 pub struct Scheduler {
     kv: SharedKv,
@@ -30,56 +55,22 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(kv: SharedKv, clock: SharedClock, router: AccountRouter, batch_size: usize) -> Self {
-        Self {
-            kv,
-            clock,
-            router,
-            batch_size,
-        }
+        Self { kv, clock, router, batch_size }
     }
 
-    /// Sets (or moves) the account's timer `timer` to fire at `due`.
-    pub async fn schedule(
-        &self,
-        account: AccountId,
-        timer: &str,
-        due: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let member = format!("{account}/{timer}");
-        self.kv
-            .schedule(account, TIMER_QUEUE, &member, due.timestamp_millis())
-            .await?;
-        Ok(())
-    }
-
-    /// Cancels the account's timer `timer`. Returns `true` if it was pending.
-    pub async fn cancel(&self, account: AccountId, timer: &str) -> anyhow::Result<bool> {
-        Ok(self
-            .kv
-            .unschedule(TIMER_QUEUE, &format!("{account}/{timer}"))
-            .await?)
+    pub fn timers(&self) -> Timers {
+        Timers::new(self.kv.clone())
     }
 
     /// Hands every timer due now to its account, one batch at a time. Returns how many.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let mut fired = 0;
         loop {
-            let due = self
-                .kv
-                .take_due(TIMER_QUEUE, self.clock.now_millis(), self.batch_size)
-                .await?;
+            let due = self.kv.take_due(TIMER_QUEUE, self.clock.now_millis(), self.batch_size).await?;
             let batch = due.len();
             for entry in due {
-                let timer = entry
-                    .member
-                    .split_once('/')
-                    .map(|(_, timer)| timer.to_owned())
-                    .unwrap_or(entry.member);
-                if self
-                    .router
-                    .cast(entry.owner, AccountMessage::TimerFired(timer))
-                    .is_err()
-                {
+                let timer = entry.member.split_once('/').map(|(_, timer)| timer.to_owned()).unwrap_or(entry.member);
+                if self.router.cast(entry.owner, AccountMessage::TimerFired(timer)).is_err() {
                     tracing::warn!(account = %entry.owner, "could not hand a due timer to its account");
                 }
             }

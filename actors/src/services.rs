@@ -4,10 +4,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use drip_clients::monday::MondayClient;
+use drip_clients::twilio::TwilioClient;
 use drip_domain::clock::SharedClock;
 use drip_domain::crypto::{KeyRing, KeyedHasher};
 use drip_store::SharedKv;
 use drip_store::db::Db;
+
+use crate::scheduler::Timers;
+use crate::sending::SendSettings;
 
 /// The key ring for envelopes and the keyed hasher for identifiers.
 #[derive(Debug)]
@@ -38,5 +42,8 @@ pub struct AccountServices {
     pub clock: SharedClock,
     pub crypto: Arc<Crypto>,
     pub monday: MondayClient,
+    pub twilio: TwilioClient,
+    pub timers: Timers,
     pub settings: ActorSettings,
+    pub sending: Arc<SendSettings>,
 }

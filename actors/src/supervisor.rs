@@ -19,9 +19,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use drip_domain::AccountId;
-use ractor::{
-    Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent,
-};
+use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
 use crate::account::{AccountActor, AccountArgs, AccountMessage};
 use crate::services::AccountServices;
@@ -99,12 +97,8 @@ impl Actor for AccountSupervisor {
         state: &mut SupervisorState,
     ) -> Result<(), ActorProcessingErr> {
         match message {
-            SupervisorMessage::Route(account, message) => {
-                state.route(&myself, account, message).await
-            }
-            SupervisorMessage::Uninstall(account, reply) => {
-                state.uninstall(&myself, account, reply)
-            }
+            SupervisorMessage::Route(account, message) => state.route(&myself, account, message).await,
+            SupervisorMessage::Uninstall(account, reply) => state.uninstall(&myself, account, reply),
             SupervisorMessage::UninstallFinished(account) => {
                 state.closed_until.remove(&account);
             }
@@ -149,22 +143,14 @@ impl Actor for AccountSupervisor {
         // Children are linked, so ractor stops them with us; drain first so that work
         // already in their mailboxes finishes during a graceful shutdown.
         for child in state.children.values() {
-            let _ = child
-                .actor
-                .drain_and_wait(Some(state.services.settings.call_timeout))
-                .await;
+            let _ = child.actor.drain_and_wait(Some(state.services.settings.call_timeout)).await;
         }
         Ok(())
     }
 }
 
 impl SupervisorState {
-    async fn route(
-        &mut self,
-        myself: &ActorRef<SupervisorMessage>,
-        account: AccountId,
-        message: AccountMessage,
-    ) {
+    async fn route(&mut self, myself: &ActorRef<SupervisorMessage>, account: AccountId, message: AccountMessage) {
         if self.is_closed(account) {
             // Dropping the message drops its reply port: the caller sees the failure.
             tracing::warn!(account = %account, ?message, "refused a message for a closed account");
@@ -192,17 +178,11 @@ impl SupervisorState {
         account: AccountId,
     ) -> Option<ActorRef<AccountMessage>> {
         let name = format!("{}/account/{}", self.instance, account);
-        let args = AccountArgs {
-            account,
-            services: self.services.clone(),
-        };
+        let args = AccountArgs { account, services: self.services.clone() };
         match Actor::spawn_linked(Some(name), AccountActor, args, myself.get_cell()).await {
             Ok((actor, _)) => {
                 self.accounts_by_actor.insert(actor.get_id(), account);
-                let child = Child {
-                    actor: actor.clone(),
-                    last_routed: self.services.clock.now(),
-                };
+                let child = Child { actor: actor.clone(), last_routed: self.services.clock.now() };
                 self.children.insert(account, child);
                 Some(actor)
             }
@@ -217,11 +197,7 @@ impl SupervisorState {
         let account = self.accounts_by_actor.remove(&cell.get_id())?;
         // Only drop the map entry if it still points at this actor: after an uninstall or an
         // idle stop a newer actor may already serve the account.
-        if self
-            .children
-            .get(&account)
-            .is_some_and(|child| child.actor.get_id() == cell.get_id())
-        {
+        if self.children.get(&account).is_some_and(|child| child.actor.get_id() == cell.get_id()) {
             self.children.remove(&account);
         }
         Some(account)
@@ -229,8 +205,7 @@ impl SupervisorState {
 
     async fn restart(&mut self, myself: &ActorRef<SupervisorMessage>, account: AccountId) {
         let now = self.services.clock.now();
-        let window =
-            chrono::Duration::from_std(self.services.settings.restart_window).unwrap_or_default();
+        let window = chrono::Duration::from_std(self.services.settings.restart_window).unwrap_or_default();
         let recent = self.recent_restarts.entry(account).or_default();
         recent.retain(|at| *at > now - window);
         if recent.len() >= self.services.settings.restart_limit {
@@ -258,13 +233,7 @@ impl SupervisorState {
         let supervisor = myself.clone();
         tokio::spawn(async move {
             if let Some(child) = child {
-                let _ = child
-                    .actor
-                    .stop_and_wait(
-                        Some("uninstall".into()),
-                        Some(services.settings.call_timeout),
-                    )
-                    .await;
+                let _ = child.actor.stop_and_wait(Some("uninstall".into()), Some(services.settings.call_timeout)).await;
             }
             let deleted = delete_account_everywhere(&services, account).await;
             let _ = supervisor.send_message(SupervisorMessage::UninstallFinished(account));
@@ -274,8 +243,7 @@ impl SupervisorState {
 
     fn sweep_idle(&mut self) -> usize {
         let now = self.services.clock.now();
-        let idle =
-            chrono::Duration::from_std(self.services.settings.idle_timeout).unwrap_or_default();
+        let idle = chrono::Duration::from_std(self.services.settings.idle_timeout).unwrap_or_default();
         let idle_accounts: Vec<AccountId> = self
             .children
             .iter()
@@ -312,10 +280,7 @@ impl SupervisorState {
 }
 
 /// Deletes every row and key of the account: the Db in one transaction, then the Kv.
-async fn delete_account_everywhere(
-    services: &AccountServices,
-    account: AccountId,
-) -> anyhow::Result<u64> {
+async fn delete_account_everywhere(services: &AccountServices, account: AccountId) -> anyhow::Result<u64> {
     let rows = services.db.delete_account(account).await?;
     let keys = services.kv.purge_account(account).await?;
     tracing::info!(account = %account, rows, keys, "deleted every row and key of the account");

@@ -1,9 +1,10 @@
-//! The monday client against the monday stand-in: OAuth, GraphQL error classes, trigger
-//! firing and the refusal of plain http. One test binary, a file per feature under
-//! `tests/monday/`.
+//! The monday client against the monday stand-in: OAuth, GraphQL error classes, item
+//! reads, trigger firing and the refusal of plain http. One test binary, a file per
+//! feature under `tests/monday/`.
 
 mod monday {
     mod graphql;
+    mod items;
     mod oauth;
     mod settings;
     mod trigger;

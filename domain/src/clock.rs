@@ -39,9 +39,7 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: DateTime<Utc>) -> Self {
-        Self {
-            now: Arc::new(Mutex::new(start)),
-        }
+        Self { now: Arc::new(Mutex::new(start)) }
     }
 
     /// Moves time forward (or backward, for a negative step) by `step`.
@@ -67,9 +65,7 @@ mod tests {
 
     #[test]
     fn manual_clock_moves_only_when_advanced_and_clones_share_time() {
-        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
         let clock = ManualClock::new(start);
         let other = clock.clone();
         assert_eq!(clock.now(), start);

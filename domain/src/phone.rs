@@ -33,9 +33,7 @@ pub enum PhoneError {
         "the phone number contains letters; only digits, spaces, dashes, dots, brackets and a leading + are allowed"
     )]
     Letters,
-    #[error(
-        "the phone number contains characters other than digits, spaces, dashes, dots, brackets and a leading +"
-    )]
+    #[error("the phone number contains characters other than digits, spaces, dashes, dots, brackets and a leading +")]
     InvalidCharacters,
     #[error("the phone number is too short")]
     TooShort,
@@ -71,8 +69,9 @@ impl PhoneNumber {
         let cleaned = Cleaned::from_raw(raw)?;
         let region = default_region.map(str::trim).filter(|r| !r.is_empty());
         match region {
-            Some(region) if !cleaned.plus => national(&cleaned.digits, region)
-                .or_else(|first| international(&cleaned.digits).map_err(|_| first)),
+            Some(region) if !cleaned.plus => {
+                national(&cleaned.digits, region).or_else(|first| international(&cleaned.digits).map_err(|_| first))
+            }
             _ => international(&cleaned.digits),
         }
     }
@@ -99,8 +98,9 @@ impl PhoneNumber {
         };
         let column = match value {
             serde_json::Value::Null => return Err(PhoneError::Empty),
-            serde_json::Value::Object(_) => serde_json::from_value::<MondayPhoneValue>(value)
-                .map_err(|_| PhoneError::MalformedColumnValue)?,
+            serde_json::Value::Object(_) => {
+                serde_json::from_value::<MondayPhoneValue>(value).map_err(|_| PhoneError::MalformedColumnValue)?
+            }
             _ => return Err(PhoneError::MalformedColumnValue),
         };
         let phone = column.phone_text()?;
@@ -108,10 +108,7 @@ impl PhoneNumber {
     }
 
     /// Parses a phone column's `text` (or GraphQL `phone`) with its `country_short_name`.
-    pub fn from_monday_text(
-        text: &str,
-        country_short_name: Option<&str>,
-    ) -> Result<Self, PhoneError> {
+    pub fn from_monday_text(text: &str, country_short_name: Option<&str>) -> Result<Self, PhoneError> {
         Self::parse(text, country_short_name)
     }
 
@@ -132,13 +129,7 @@ impl fmt::Debug for PhoneNumber {
         let digits = &self.e164[1..];
         let masked = digits.len().saturating_sub(code_len + 2);
         let tail = &digits[code_len + masked..];
-        write!(
-            f,
-            "PhoneNumber(+{}{}{})",
-            &digits[..code_len],
-            "*".repeat(masked),
-            tail
-        )
+        write!(f, "PhoneNumber(+{}{}{})", &digits[..code_len], "*".repeat(masked), tail)
     }
 }
 
@@ -167,10 +158,7 @@ impl Cleaned {
         if raw.len() > MAX_RAW_LEN {
             return Err(PhoneError::TooLong);
         }
-        let mut cleaned = Cleaned {
-            digits: String::with_capacity(raw.len()),
-            plus: false,
-        };
+        let mut cleaned = Cleaned { digits: String::with_capacity(raw.len()), plus: false };
         for c in raw.chars() {
             cleaned.push(c)?;
         }
@@ -191,11 +179,7 @@ impl Cleaned {
     }
 
     fn check_length(&self) -> Result<(), PhoneError> {
-        let max = if self.plus {
-            MAX_E164_DIGITS
-        } else {
-            MAX_DIALLED_DIGITS
-        };
+        let max = if self.plus { MAX_E164_DIGITS } else { MAX_DIALLED_DIGITS };
         match self.digits.len() {
             0 => Err(PhoneError::Empty),
             n if n < MIN_DIGITS => Err(PhoneError::TooShort),
@@ -208,18 +192,11 @@ impl Cleaned {
 /// Spaces, dashes (including the typographic ones word processors insert), dots and
 /// brackets: how people group digits, never part of the number.
 fn is_separator(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '-' | '.' | '(' | ')' | '[' | ']' | '\u{2010}'..='\u{2015}' | '\u{2212}'
-        )
+    c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')' | '[' | ']' | '\u{2010}'..='\u{2015}' | '\u{2212}')
 }
 
 fn national(digits: &str, region: &str) -> Result<PhoneNumber, PhoneError> {
-    let id: country::Id = region
-        .to_ascii_uppercase()
-        .parse()
-        .map_err(|_| PhoneError::UnknownRegion)?;
+    let id: country::Id = region.to_ascii_uppercase().parse().map_err(|_| PhoneError::UnknownRegion)?;
     validated(phonenumber::parse(Some(id), digits), digits)
 }
 
@@ -227,10 +204,7 @@ fn international(digits: &str) -> Result<PhoneNumber, PhoneError> {
     validated(phonenumber::parse(None, format!("+{digits}")), digits)
 }
 
-fn validated(
-    parsed: Result<phonenumber::PhoneNumber, ParseError>,
-    digits: &str,
-) -> Result<PhoneNumber, PhoneError> {
+fn validated(parsed: Result<phonenumber::PhoneNumber, ParseError>, digits: &str) -> Result<PhoneNumber, PhoneError> {
     let number = parsed.map_err(|e| parse_error(&e, digits))?;
     if !phonenumber::is_valid(&number) {
         return Err(invalid(digits));
@@ -241,10 +215,7 @@ fn validated(
     if e164.len() > MAX_E164_DIGITS + 1 {
         return Err(PhoneError::TooLong);
     }
-    Ok(PhoneNumber {
-        e164,
-        country_code: number.code().value(),
-    })
+    Ok(PhoneNumber { e164, country_code: number.code().value() })
 }
 
 fn parse_error(err: &ParseError, digits: &str) -> PhoneError {
@@ -299,10 +270,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn e164(raw: &str, region: Option<&str>) -> String {
-        PhoneNumber::parse(raw, region)
-            .unwrap_or_else(|e| panic!("{raw:?} in {region:?}: {e}"))
-            .as_e164()
-            .to_owned()
+        PhoneNumber::parse(raw, region).unwrap_or_else(|e| panic!("{raw:?} in {region:?}: {e}")).as_e164().to_owned()
     }
 
     #[test]
@@ -345,65 +313,31 @@ mod tests {
     #[test]
     fn rejects_empty_and_separator_only() {
         for raw in ["", "   ", "+", "- ( ) ."] {
-            assert_eq!(
-                PhoneNumber::parse(raw, Some("US")),
-                Err(PhoneError::Empty),
-                "{raw:?}"
-            );
+            assert_eq!(PhoneNumber::parse(raw, Some("US")), Err(PhoneError::Empty), "{raw:?}");
         }
     }
 
     #[test]
     fn rejects_letters_and_other_characters() {
-        assert_eq!(
-            PhoneNumber::parse("1-800-FLOWERS", Some("US")),
-            Err(PhoneError::Letters)
-        );
-        assert_eq!(
-            PhoneNumber::parse("+1 202 555 0169 ext 7", None),
-            Err(PhoneError::Letters)
-        );
-        assert_eq!(
-            PhoneNumber::parse("+1 202 555 0169#", None),
-            Err(PhoneError::InvalidCharacters)
-        );
-        assert_eq!(
-            PhoneNumber::parse("1+2025550169", None),
-            Err(PhoneError::InvalidCharacters)
-        );
-        assert_eq!(
-            PhoneNumber::parse("++12025550169", None),
-            Err(PhoneError::InvalidCharacters)
-        );
+        assert_eq!(PhoneNumber::parse("1-800-FLOWERS", Some("US")), Err(PhoneError::Letters));
+        assert_eq!(PhoneNumber::parse("+1 202 555 0169 ext 7", None), Err(PhoneError::Letters));
+        assert_eq!(PhoneNumber::parse("+1 202 555 0169#", None), Err(PhoneError::InvalidCharacters));
+        assert_eq!(PhoneNumber::parse("1+2025550169", None), Err(PhoneError::InvalidCharacters));
+        assert_eq!(PhoneNumber::parse("++12025550169", None), Err(PhoneError::InvalidCharacters));
     }
 
     #[test]
     fn rejects_too_short_and_too_long() {
-        assert_eq!(
-            PhoneNumber::parse("123", Some("US")),
-            Err(PhoneError::TooShort)
-        );
-        assert_eq!(
-            PhoneNumber::parse("+1234567890123456", None),
-            Err(PhoneError::TooLong)
-        );
-        assert_eq!(
-            PhoneNumber::parse("1234567890123456789", Some("US")),
-            Err(PhoneError::TooLong)
-        );
-        assert_eq!(
-            PhoneNumber::parse(&"1 ".repeat(40), None),
-            Err(PhoneError::TooLong)
-        );
+        assert_eq!(PhoneNumber::parse("123", Some("US")), Err(PhoneError::TooShort));
+        assert_eq!(PhoneNumber::parse("+1234567890123456", None), Err(PhoneError::TooLong));
+        assert_eq!(PhoneNumber::parse("1234567890123456789", Some("US")), Err(PhoneError::TooLong));
+        assert_eq!(PhoneNumber::parse(&"1 ".repeat(40), None), Err(PhoneError::TooLong));
     }
 
     #[test]
     fn rejects_numbers_libphonenumber_calls_invalid() {
         // 555-01xx is fictional-but-valid; the 0 area code is not valid anywhere in NANP.
-        assert!(matches!(
-            PhoneNumber::parse("+1 012 555 0169", None),
-            Err(PhoneError::Invalid { .. })
-        ));
+        assert!(matches!(PhoneNumber::parse("+1 012 555 0169", None), Err(PhoneError::Invalid { .. })));
         assert!(PhoneNumber::parse("12345", Some("US")).is_err());
         assert!(PhoneNumber::parse("+999 1234 5678", None).is_err());
         assert!(PhoneNumber::parse("2025550169", Some("XX")).is_err());
@@ -412,12 +346,7 @@ mod tests {
     #[test]
     fn errors_show_at_most_the_last_two_digits() {
         let err = PhoneNumber::parse("+1 012 555 0169", None).unwrap_err();
-        assert_eq!(
-            err,
-            PhoneError::Invalid {
-                ending: "69".to_owned()
-            }
-        );
+        assert_eq!(err, PhoneError::Invalid { ending: "69".to_owned() });
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains("0169") && !shown.contains("555"), "{shown}");
     }
@@ -425,75 +354,37 @@ mod tests {
     #[test]
     fn monday_value_with_country_and_changed_at() {
         let value = r#"{"phone":"+12025550169","countryShortName":"US","changed_at":"2024-01-01T00:00:00.000Z"}"#;
-        assert_eq!(
-            PhoneNumber::from_monday_value(value).unwrap().as_e164(),
-            "+12025550169"
-        );
+        assert_eq!(PhoneNumber::from_monday_value(value).unwrap().as_e164(), "+12025550169");
     }
 
     #[test]
     fn monday_value_without_plus_or_country() {
         let no_plus = r#"{"phone":"13125550100","countryShortName":"US"}"#;
-        assert_eq!(
-            PhoneNumber::from_monday_value(no_plus).unwrap().as_e164(),
-            "+13125550100"
-        );
+        assert_eq!(PhoneNumber::from_monday_value(no_plus).unwrap().as_e164(), "+13125550100");
         // The spec's observed "15555550100" has area code 555, which libphonenumber (and
         // so monday's own validation) rejects.
         let fictional = r#"{"phone":"15555550100","countryShortName":"US"}"#;
-        assert!(matches!(
-            PhoneNumber::from_monday_value(fictional),
-            Err(PhoneError::Invalid { .. })
-        ));
+        assert!(matches!(PhoneNumber::from_monday_value(fictional), Err(PhoneError::Invalid { .. })));
         let no_country = r#"{"phone":"12025550169"}"#;
-        assert_eq!(
-            PhoneNumber::from_monday_value(no_country)
-                .unwrap()
-                .as_e164(),
-            "+12025550169"
-        );
+        assert_eq!(PhoneNumber::from_monday_value(no_country).unwrap().as_e164(), "+12025550169");
         let national = r#"{"phone":"07975777666","countryShortName":"GB"}"#;
-        assert_eq!(
-            PhoneNumber::from_monday_value(national).unwrap().as_e164(),
-            "+447975777666"
-        );
+        assert_eq!(PhoneNumber::from_monday_value(national).unwrap().as_e164(), "+447975777666");
     }
 
     #[test]
     fn monday_value_double_encoded_and_numeric() {
         let double = r#""{\"phone\":\"2025550169\",\"countryShortName\":\"US\"}""#;
-        assert_eq!(
-            PhoneNumber::from_monday_value(double).unwrap().as_e164(),
-            "+12025550169"
-        );
+        assert_eq!(PhoneNumber::from_monday_value(double).unwrap().as_e164(), "+12025550169");
         let numeric = r#"{"phone":12025550169,"countryShortName":null}"#;
-        assert_eq!(
-            PhoneNumber::from_monday_value(numeric).unwrap().as_e164(),
-            "+12025550169"
-        );
+        assert_eq!(PhoneNumber::from_monday_value(numeric).unwrap().as_e164(), "+12025550169");
     }
 
     #[test]
     fn monday_value_empty_and_malformed() {
-        for value in [
-            "",
-            "null",
-            "{}",
-            r#"{"phone":null}"#,
-            r#"{"phone":"","countryShortName":"US"}"#,
-        ] {
-            assert_eq!(
-                PhoneNumber::from_monday_value(value),
-                Err(PhoneError::Empty),
-                "{value:?}"
-            );
+        for value in ["", "null", "{}", r#"{"phone":null}"#, r#"{"phone":"","countryShortName":"US"}"#] {
+            assert_eq!(PhoneNumber::from_monday_value(value), Err(PhoneError::Empty), "{value:?}");
         }
-        for value in [
-            "{",
-            "[1]",
-            r#"{"phone":["+12025550169"]}"#,
-            r#""+12025550169""#,
-        ] {
+        for value in ["{", "[1]", r#"{"phone":["+12025550169"]}"#, r#""+12025550169""#] {
             assert!(PhoneNumber::from_monday_value(value).is_err(), "{value:?}");
         }
         let err = PhoneNumber::from_monday_value(r#"{"phone":"+12025550169""#).unwrap_err();
@@ -519,10 +410,7 @@ mod tests {
     fn serde_is_the_e164_string_and_validates() {
         let n = PhoneNumber::parse("2025550169", Some("US")).unwrap();
         assert_eq!(serde_json::to_string(&n).unwrap(), r#""+12025550169""#);
-        assert_eq!(
-            serde_json::from_str::<PhoneNumber>(r#""+12025550169""#).unwrap(),
-            n
-        );
+        assert_eq!(serde_json::from_str::<PhoneNumber>(r#""+12025550169""#).unwrap(), n);
         assert!(serde_json::from_str::<PhoneNumber>(r#""12025550169""#).is_err());
         assert!(serde_json::from_str::<PhoneNumber>(r#""+1 202 555 0169""#).is_err());
         assert!(serde_json::from_str::<PhoneNumber>(r#""+1 012 555 0169""#).is_err());
@@ -531,10 +419,7 @@ mod tests {
     #[test]
     fn from_e164_requires_the_canonical_form() {
         assert!(PhoneNumber::from_e164("+12025550169").is_ok());
-        assert_eq!(
-            PhoneNumber::from_e164("+1 202 555 0169"),
-            Err(PhoneError::NotE164)
-        );
+        assert_eq!(PhoneNumber::from_e164("+1 202 555 0169"), Err(PhoneError::NotE164));
     }
 
     fn phoneish() -> impl Strategy<Value = String> {

@@ -57,16 +57,12 @@ impl LifecycleKind {
             Self::SubscriptionRenewed => "app_subscription_renewed",
             Self::SubscriptionCancelledByUser => "app_subscription_cancelled_by_user",
             Self::SubscriptionCancelled => "app_subscription_cancelled",
-            Self::SubscriptionCancellationRevokedByUser => {
-                "app_subscription_cancellation_revoked_by_user"
-            }
+            Self::SubscriptionCancellationRevokedByUser => "app_subscription_cancellation_revoked_by_user",
             Self::SubscriptionRenewalAttemptFailed => "app_subscription_renewal_attempt_failed",
             Self::SubscriptionRenewalFailed => "app_subscription_renewal_failed",
             Self::TrialSubscriptionStarted => "app_trial_subscription_started",
             Self::TrialSubscriptionEnded => "app_trial_subscription_ended",
-            Self::SubscriptionPricingVersionChangeScheduled => {
-                "app_subscription_pricing_version_change_scheduled"
-            }
+            Self::SubscriptionPricingVersionChangeScheduled => "app_subscription_pricing_version_change_scheduled",
         }
     }
 
@@ -99,10 +95,7 @@ pub struct UnknownLifecycleKind;
 impl FromStr for LifecycleKind {
     type Err = UnknownLifecycleKind;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == s)
-            .ok_or(UnknownLifecycleKind)
+        Self::ALL.into_iter().find(|kind| kind.as_str() == s).ok_or(UnknownLifecycleKind)
     }
 }
 
@@ -144,10 +137,7 @@ impl SubscriptionStatus {
 
     /// Whether the paid plan's limits apply (otherwise the free limits do).
     pub fn has_paid_plan(self) -> bool {
-        matches!(
-            self,
-            Self::Trial | Self::Active | Self::CancelPending | Self::RenewalFailing
-        )
+        matches!(self, Self::Trial | Self::Active | Self::CancelPending | Self::RenewalFailing)
     }
 }
 
@@ -196,20 +186,13 @@ impl PlanFacts {
     pub fn apply(&mut self, kind: LifecycleKind, subscription: Option<&SubscriptionFacts>) {
         let is_trial = subscription.map(|s| s.is_trial).unwrap_or(self.is_trial);
         let mut next = kind.next_status(is_trial);
-        if kind == LifecycleKind::Install && subscription.and_then(|s| s.plan_id.as_ref()).is_some()
-        {
-            next = Some(if is_trial {
-                SubscriptionStatus::Trial
-            } else {
-                SubscriptionStatus::Active
-            });
+        if kind == LifecycleKind::Install && subscription.and_then(|s| s.plan_id.as_ref()).is_some() {
+            next = Some(if is_trial { SubscriptionStatus::Trial } else { SubscriptionStatus::Active });
         }
         if let Some(status) = next {
             self.status = status;
         }
-        if let Some(s) = subscription
-            .filter(|_| kind != LifecycleKind::SubscriptionPricingVersionChangeScheduled)
-        {
+        if let Some(s) = subscription.filter(|_| kind != LifecycleKind::SubscriptionPricingVersionChangeScheduled) {
             self.plan_id = s.plan_id.clone();
             self.is_trial = s.is_trial;
             self.billing_period = s.billing_period.clone();
@@ -225,11 +208,7 @@ mod tests {
     use super::*;
 
     fn paid(plan: &str) -> SubscriptionFacts {
-        SubscriptionFacts {
-            plan_id: Some(plan.into()),
-            max_units: Some(100),
-            ..Default::default()
-        }
+        SubscriptionFacts { plan_id: Some(plan.into()), max_units: Some(100), ..Default::default() }
     }
 
     #[test]
@@ -237,11 +216,7 @@ mod tests {
         for kind in LifecycleKind::ALL {
             assert_eq!(kind.as_str().parse::<LifecycleKind>().unwrap(), kind);
         }
-        assert!(
-            "app_subscription_exploded"
-                .parse::<LifecycleKind>()
-                .is_err()
-        );
+        assert!("app_subscription_exploded".parse::<LifecycleKind>().is_err());
     }
 
     #[test]
@@ -268,10 +243,7 @@ mod tests {
         let mut facts = PlanFacts::installed(None);
         facts.apply(LifecycleKind::SubscriptionCreated, Some(&paid("5")));
         let before = facts.clone();
-        facts.apply(
-            LifecycleKind::SubscriptionPricingVersionChangeScheduled,
-            Some(&paid("9")),
-        );
+        facts.apply(LifecycleKind::SubscriptionPricingVersionChangeScheduled, Some(&paid("9")));
         assert_eq!(facts, before);
     }
 
@@ -284,11 +256,7 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_through_their_stored_names() {
-        for status in [
-            SubscriptionStatus::Free,
-            SubscriptionStatus::CancelPending,
-            SubscriptionStatus::Lapsed,
-        ] {
+        for status in [SubscriptionStatus::Free, SubscriptionStatus::CancelPending, SubscriptionStatus::Lapsed] {
             assert_eq!(SubscriptionStatus::parse(status.as_str()), Some(status));
         }
     }

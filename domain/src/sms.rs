@@ -40,11 +40,7 @@ impl Encoding {
     /// GSM-7 only if every character has a GSM-7 code; one that does not forces UCS-2
     /// for the whole body.
     fn of(body: &str) -> Self {
-        if body.chars().all(|c| gsm7_septets(c).is_some()) {
-            Self::Gsm7
-        } else {
-            Self::Ucs2
-        }
+        if body.chars().all(|c| gsm7_septets(c).is_some()) { Self::Gsm7 } else { Self::Ucs2 }
     }
 
     /// Septets (GSM-7) or UTF-16 code units (UCS-2) that `c` takes.
@@ -58,10 +54,7 @@ impl Encoding {
     /// Units in a lone segment, and in each segment of a concatenated message.
     fn segment_capacity(self) -> (usize, usize) {
         match self {
-            Self::Gsm7 => (
-                GSM7_SINGLE_SEGMENT_SEPTETS,
-                GSM7_CONCATENATED_SEGMENT_SEPTETS,
-            ),
+            Self::Gsm7 => (GSM7_SINGLE_SEGMENT_SEPTETS, GSM7_CONCATENATED_SEGMENT_SEPTETS),
             Self::Ucs2 => (UCS2_SINGLE_SEGMENT_UNITS, UCS2_CONCATENATED_SEGMENT_UNITS),
         }
     }
@@ -91,11 +84,7 @@ pub struct SegmentInfo {
 pub fn segment_info(body: &str) -> SegmentInfo {
     let encoding = Encoding::of(body);
     let units = body.chars().map(|c| encoding.units_of(c)).sum();
-    SegmentInfo {
-        encoding,
-        units,
-        segments: count_segments(body, encoding, units),
-    }
+    SegmentInfo { encoding, units, segments: count_segments(body, encoding, units) }
 }
 
 /// Fills concatenated segments greedily, moving a character that does not fit whole to
@@ -333,10 +322,7 @@ mod tests {
     fn extension_characters_take_two_septets() {
         assert_eq!(info(&"€".repeat(80)), (Encoding::Gsm7, 160, 1));
         assert_eq!(info(&"€".repeat(81)), (Encoding::Gsm7, 162, 2));
-        assert_eq!(
-            info(&format!("{}€", "A".repeat(152))),
-            (Encoding::Gsm7, 154, 1)
-        );
+        assert_eq!(info(&format!("{}€", "A".repeat(152))), (Encoding::Gsm7, 154, 1));
         for c in ['\u{c}', '[', '\\', ']', '^', '{', '|', '}', '~', '€'] {
             assert_eq!(info(&c.to_string()), (Encoding::Gsm7, 2, 1), "{c:?}");
         }
@@ -362,14 +348,8 @@ mod tests {
 
     #[test]
     fn an_emoji_takes_two_code_units() {
-        assert_eq!(
-            info(&format!("{}😀", "A".repeat(68))),
-            (Encoding::Ucs2, 70, 1)
-        );
-        assert_eq!(
-            info(&format!("{}😀", "A".repeat(69))),
-            (Encoding::Ucs2, 71, 2)
-        );
+        assert_eq!(info(&format!("{}😀", "A".repeat(68))), (Encoding::Ucs2, 70, 1));
+        assert_eq!(info(&format!("{}😀", "A".repeat(69))), (Encoding::Ucs2, 71, 2));
     }
 
     #[test]
@@ -401,21 +381,14 @@ mod tests {
     #[test]
     fn the_spec_list_of_basic_characters_is_gsm7_and_single_septet() {
         let listed = "@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ¤¡ÄÖÑÜ§¿äöñüà\n\r !\"#%&'()*+,-./:;<=>?";
-        for c in listed
-            .chars()
-            .chain('0'..='9')
-            .chain('A'..='Z')
-            .chain('a'..='z')
-        {
+        for c in listed.chars().chain('0'..='9').chain('A'..='Z').chain('a'..='z') {
             assert_eq!(gsm7_septets(c), Some(1), "{c:?}");
         }
     }
 
     #[test]
     fn characters_outside_the_alphabet_are_not_gsm7() {
-        for c in [
-            '`', '\u{1b}', '\t', 'ç', 'á', 'ê', '“', '’', '…', 'ć', '😀', '\u{a0}',
-        ] {
+        for c in ['`', '\u{1b}', '\t', 'ç', 'á', 'ê', '“', '’', '…', 'ć', '😀', '\u{a0}'] {
             assert_eq!(gsm7_septets(c), None, "{c:?}");
         }
     }
@@ -445,10 +418,7 @@ mod tests {
         assert_eq!(check_body_length(&"ć".repeat(MAX_BODY_CHARS)), Ok(()));
         let err = check_body_length(&"A".repeat(MAX_BODY_CHARS + 1)).unwrap_err();
         assert_eq!(err, BodyTooLong { chars: 1601 });
-        assert_eq!(
-            err.to_string(),
-            "the message is 1601 characters long; an SMS can be at most 1600 characters"
-        );
+        assert_eq!(err.to_string(), "the message is 1601 characters long; an SMS can be at most 1600 characters");
     }
 
     proptest! {

@@ -60,11 +60,7 @@ pub enum FieldRef {
 
 impl FieldRef {
     fn from_key(key: &str) -> Self {
-        if key.eq_ignore_ascii_case("name") {
-            Self::ItemName
-        } else {
-            Self::Column(key.to_owned())
-        }
+        if key.eq_ignore_ascii_case("name") { Self::ItemName } else { Self::Column(key.to_owned()) }
     }
 }
 
@@ -72,15 +68,11 @@ impl FieldRef {
 /// person counts along the message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
-    #[error(
-        "The {{ at character {position} is never closed: end the field with }}, or write {{{{ for a literal {{"
-    )]
+    #[error("The {{ at character {position} is never closed: end the field with }}, or write {{{{ for a literal {{")]
     UnclosedBrace { position: usize },
     #[error("The }} at character {position} has no {{ before it: write }}}} for a literal }}")]
     UnmatchedClosingBrace { position: usize },
-    #[error(
-        "The field at character {position} is empty: put a column title or id between the braces, like {{Name}}"
-    )]
+    #[error("The field at character {position} is empty: put a column title or id between the braces, like {{Name}}")]
     EmptyPlaceholder { position: usize },
     #[error(
         "The {{ at character {position} is inside another field, and fields cannot be nested: close the first one with }} before opening the next"
@@ -141,10 +133,7 @@ impl Template {
             }
         }
         push_literal(&mut parts, &mut literal);
-        Ok(Self {
-            source: source.to_owned(),
-            parts,
-        })
+        Ok(Self { source: source.to_owned(), parts })
     }
 
     /// The text this template was parsed from.
@@ -205,29 +194,18 @@ impl Placeholder {
         if key.is_empty() {
             return Err(TemplateError::EmptyPlaceholder { position: open });
         }
-        Ok(Self {
-            key: key.to_owned(),
-            field: FieldRef::from_key(key),
-            fallback,
-        })
+        Ok(Self { key: key.to_owned(), field: FieldRef::from_key(key), fallback })
     }
 
     fn render<'a>(&'a self, item: &'a ItemFields) -> Result<&'a str, RenderError> {
-        let value = item
-            .value_of(&self.field)
-            .ok_or_else(|| RenderError::UnknownField {
-                field: self.key.clone(),
-            })?
-            .trim();
+        let value =
+            item.value_of(&self.field).ok_or_else(|| RenderError::UnknownField { field: self.key.clone() })?.trim();
         if !value.is_empty() {
             return Ok(value);
         }
         self.fallback
             .as_deref()
-            .ok_or_else(|| RenderError::EmptyField {
-                item: shown_item_name(&item.name),
-                field: self.key.clone(),
-            })
+            .ok_or_else(|| RenderError::EmptyField { item: shown_item_name(&item.name), field: self.key.clone() })
     }
 }
 
@@ -237,9 +215,7 @@ fn read_to_closing_brace(chars: &mut Source<'_>, open: usize) -> Result<String, 
         match c {
             '}' => return Ok(content),
             '{' => {
-                return Err(TemplateError::NestedBrace {
-                    position: index + 1,
-                });
+                return Err(TemplateError::NestedBrace { position: index + 1 });
             }
             _ => content.push(c),
         }
@@ -261,9 +237,7 @@ impl ItemFields {
         let by_id = self.columns.iter().find(|column| column.id == key);
         by_id.or_else(|| {
             let key = key.to_lowercase();
-            self.columns
-                .iter()
-                .find(|column| column.title.trim().to_lowercase() == key)
+            self.columns.iter().find(|column| column.title.trim().to_lowercase() == key)
         })
     }
 }
@@ -271,10 +245,7 @@ impl ItemFields {
 /// Names, titles and ids only: item names and column texts are personal data.
 impl fmt::Debug for ItemFields {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ItemFields")
-            .field("name", &Redacted(&self.name))
-            .field("columns", &self.columns)
-            .finish()
+        f.debug_struct("ItemFields").field("name", &Redacted(&self.name)).field("columns", &self.columns).finish()
     }
 }
 
@@ -335,17 +306,11 @@ mod tests {
     }
 
     fn column(id: &str, title: &str, text: &str) -> ColumnField {
-        ColumnField {
-            id: id.into(),
-            title: title.into(),
-            text: text.into(),
-        }
+        ColumnField { id: id.into(), title: title.into(), text: text.into() }
     }
 
     fn render(template: &str, item: &ItemFields) -> Result<String, RenderError> {
-        Template::parse(template)
-            .unwrap_or_else(|e| panic!("{template:?}: {e}"))
-            .render(item)
+        Template::parse(template).unwrap_or_else(|e| panic!("{template:?}: {e}")).render(item)
     }
 
     fn parse_error(template: &str) -> TemplateError {
@@ -367,10 +332,7 @@ mod tests {
     fn columns_are_found_by_title_ignoring_case() {
         assert_eq!(render("Hi {First name}", &jane()).unwrap(), "Hi Jane");
         assert_eq!(render("Hi {FIRST NAME}", &jane()).unwrap(), "Hi Jane");
-        let item = ItemFields {
-            name: "x".into(),
-            columns: vec![column("t", " Téléphone ", "ok")],
-        };
+        let item = ItemFields { name: "x".into(), columns: vec![column("t", " Téléphone ", "ok")] };
         assert_eq!(render("{TÉLÉPHONE}", &item).unwrap(), "ok");
     }
 
@@ -378,20 +340,14 @@ mod tests {
     fn an_id_wins_over_a_title_that_matches_too() {
         let item = ItemFields {
             name: "x".into(),
-            columns: vec![
-                column("a", "status", "by title"),
-                column("status", "Stage", "by id"),
-            ],
+            columns: vec![column("a", "status", "by title"), column("status", "Stage", "by id")],
         };
         assert_eq!(render("{status}", &item).unwrap(), "by id");
     }
 
     #[test]
     fn the_fallback_replaces_an_empty_or_blank_value() {
-        assert_eq!(
-            render("See you {Appointment|soon}.", &jane()).unwrap(),
-            "See you soon."
-        );
+        assert_eq!(render("See you {Appointment|soon}.", &jane()).unwrap(), "See you soon.");
         assert_eq!(render("{Notes|none}", &jane()).unwrap(), "none");
         let nameless = ItemFields::default();
         assert_eq!(render("Hi {name|there}", &nameless).unwrap(), "Hi there");
@@ -415,54 +371,36 @@ mod tests {
 
     #[test]
     fn values_are_trimmed() {
-        let item = ItemFields {
-            name: "  Jane \n".into(),
-            columns: vec![],
-        };
+        let item = ItemFields { name: "  Jane \n".into(), columns: vec![] };
         assert_eq!(render("Hi {name}!", &item).unwrap(), "Hi Jane!");
     }
 
     #[test]
     fn double_braces_are_literal_braces() {
-        assert_eq!(
-            render("{{name}} is {name}", &jane()).unwrap(),
-            "{name} is Jane"
-        );
+        assert_eq!(render("{{name}} is {name}", &jane()).unwrap(), "{name} is Jane");
         assert_eq!(render("{{{name}}}", &jane()).unwrap(), "{Jane}");
         assert_eq!(render("}}{{", &jane()).unwrap(), "}{");
     }
 
     #[test]
     fn values_are_inserted_as_they_are_and_not_parsed_again() {
-        let item = ItemFields {
-            name: "{status} }{".into(),
-            columns: vec![column("status", "Status", "Paid")],
-        };
+        let item = ItemFields { name: "{status} }{".into(), columns: vec![column("status", "Status", "Paid")] };
         assert_eq!(render("Hi {name}", &item).unwrap(), "Hi {status} }{");
     }
 
     #[test]
     fn an_unclosed_brace_is_reported_where_it_opens() {
-        assert_eq!(
-            parse_error("Hi {name"),
-            TemplateError::UnclosedBrace { position: 4 }
-        );
+        assert_eq!(parse_error("Hi {name"), TemplateError::UnclosedBrace { position: 4 });
         assert_eq!(
             parse_error("Hi {name").to_string(),
             "The { at character 4 is never closed: end the field with }, or write {{ for a literal {"
         );
-        assert_eq!(
-            parse_error("{"),
-            TemplateError::UnclosedBrace { position: 1 }
-        );
+        assert_eq!(parse_error("{"), TemplateError::UnclosedBrace { position: 1 });
     }
 
     #[test]
     fn a_closing_brace_without_an_opening_one_is_reported() {
-        assert_eq!(
-            parse_error("Hi name}"),
-            TemplateError::UnmatchedClosingBrace { position: 8 }
-        );
+        assert_eq!(parse_error("Hi name}"), TemplateError::UnmatchedClosingBrace { position: 8 });
         assert_eq!(
             parse_error("{name}}").to_string(),
             "The } at character 7 has no { before it: write }} for a literal }"
@@ -472,11 +410,7 @@ mod tests {
     #[test]
     fn an_empty_field_is_reported() {
         for template in ["a {} b", "a { } b", "a {|there} b", "a { | } b"] {
-            assert_eq!(
-                parse_error(template),
-                TemplateError::EmptyPlaceholder { position: 3 },
-                "{template:?}"
-            );
+            assert_eq!(parse_error(template), TemplateError::EmptyPlaceholder { position: 3 }, "{template:?}");
         }
         assert_eq!(
             parse_error("{}").to_string(),
@@ -486,27 +420,14 @@ mod tests {
 
     #[test]
     fn nested_braces_are_reported_at_the_inner_brace() {
-        assert_eq!(
-            parse_error("Hi {a{b}}"),
-            TemplateError::NestedBrace { position: 6 }
-        );
-        assert_eq!(
-            parse_error("{a|{{b}"),
-            TemplateError::NestedBrace { position: 4 }
-        );
-        assert!(
-            parse_error("{a{b}}")
-                .to_string()
-                .starts_with("The { at character 3 is inside another field")
-        );
+        assert_eq!(parse_error("Hi {a{b}}"), TemplateError::NestedBrace { position: 6 });
+        assert_eq!(parse_error("{a|{{b}"), TemplateError::NestedBrace { position: 4 });
+        assert!(parse_error("{a{b}}").to_string().starts_with("The { at character 3 is inside another field"));
     }
 
     #[test]
     fn positions_count_characters_not_bytes() {
-        assert_eq!(
-            parse_error("Grüße 😀 {x"),
-            TemplateError::UnclosedBrace { position: 9 }
-        );
+        assert_eq!(parse_error("Grüße 😀 {x"), TemplateError::UnclosedBrace { position: 9 });
     }
 
     #[test]
@@ -514,11 +435,7 @@ mod tests {
         let template = Template::parse("{status} {name} {Phone|?} {status} {Name} {{x}}").unwrap();
         assert_eq!(
             template.fields(),
-            vec![
-                FieldRef::Column("status".into()),
-                FieldRef::ItemName,
-                FieldRef::Column("Phone".into()),
-            ]
+            vec![FieldRef::Column("status".into()), FieldRef::ItemName, FieldRef::Column("Phone".into()),]
         );
         assert!(Template::parse("no fields").unwrap().fields().is_empty());
     }
@@ -532,28 +449,14 @@ mod tests {
     #[test]
     fn an_unknown_field_names_the_field_as_written() {
         let err = render("Hi {Foo}", &jane()).unwrap_err();
-        assert_eq!(
-            err,
-            RenderError::UnknownField {
-                field: "Foo".into()
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            "The message uses {Foo}, but the board has no column with that id or title"
-        );
+        assert_eq!(err, RenderError::UnknownField { field: "Foo".into() });
+        assert_eq!(err.to_string(), "The message uses {Foo}, but the board has no column with that id or title");
     }
 
     #[test]
     fn an_empty_field_without_fallback_names_the_item_and_suggests_one() {
         let err = render("Hi {First name}, see you {Appointment}", &jane()).unwrap_err();
-        assert_eq!(
-            err,
-            RenderError::EmptyField {
-                item: Some("Jane".into()),
-                field: "Appointment".into()
-            }
-        );
+        assert_eq!(err, RenderError::EmptyField { item: Some("Jane".into()), field: "Appointment".into() });
         assert_eq!(
             err.to_string(),
             "Item 'Jane' has no value in Appointment: fill it in or add a fallback like {Appointment|there}"
@@ -563,37 +466,22 @@ mod tests {
     #[test]
     fn a_blank_item_name_without_fallback_is_an_error() {
         let err = render("Hi {name}", &ItemFields::default()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "This item has no value in name: fill it in or add a fallback like {name|there}"
-        );
+        assert_eq!(err.to_string(), "This item has no value in name: fill it in or add a fallback like {name|there}");
     }
 
     #[test]
     fn errors_never_quote_an_item_name_that_may_be_a_phone_number() {
         for name in ["+1 202 555 0169", "2025550169", "Jane 55501", "٠١٢٣٤٥"] {
-            let item = ItemFields {
-                name: name.into(),
-                columns: jane().columns,
-            };
+            let item = ItemFields { name: name.into(), columns: jane().columns };
             let err = render("{Appointment}", &item).unwrap_err();
-            assert_eq!(
-                err,
-                RenderError::EmptyField {
-                    item: None,
-                    field: "Appointment".into()
-                }
-            );
+            assert_eq!(err, RenderError::EmptyField { item: None, field: "Appointment".into() });
             assert!(err.to_string().starts_with("This item has no value"));
         }
     }
 
     #[test]
     fn long_item_names_are_cut_in_errors() {
-        let item = ItemFields {
-            name: "x".repeat(100),
-            columns: vec![column("c", "C", "")],
-        };
+        let item = ItemFields { name: "x".repeat(100), columns: vec![column("c", "C", "")] };
         let err = render("{C}", &item).unwrap_err();
         let RenderError::EmptyField { item, .. } = err else {
             panic!("expected EmptyField, got {err:?}");
@@ -613,14 +501,8 @@ mod tests {
     #[test]
     fn debug_output_hides_names_and_values() {
         let shown = format!("{:?}", jane());
-        assert!(
-            !shown.contains("Jane") && !shown.contains("5550169"),
-            "{shown}"
-        );
-        assert!(
-            shown.contains("First name") && shown.contains("phone"),
-            "{shown}"
-        );
+        assert!(!shown.contains("Jane") && !shown.contains("5550169"), "{shown}");
+        assert!(shown.contains("First name") && shown.contains("phone"), "{shown}");
     }
 
     /// `{` and `}` doubled: the template spelling of literal text.

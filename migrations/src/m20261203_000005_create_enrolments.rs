@@ -14,29 +14,26 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let table = owned_by_account(
-            Table::create().table("enrolments").if_not_exists(),
-            "enrolments",
-        )
-        .col(string_len("id", 36).primary_key())
-        .col(string_len("campaign_id", 36))
-        .col(big_integer("board_id"))
-        .col(big_integer("item_id"))
-        .col(string_len("recipient_hash", 64))
-        .col(integer("next_step"))
-        .col(timestamp_with_time_zone_null("next_due_at"))
-        .col(string("state"))
-        .col(string_null("end_reason"))
-        .col(timestamp_with_time_zone("created_at"))
-        .col(timestamp_with_time_zone("updated_at"))
-        .foreign_key(
-            ForeignKey::create()
-                .name("fk_enrolments_campaign")
-                .from("enrolments", "campaign_id")
-                .to("campaigns", "id")
-                .on_delete(ForeignKeyAction::Cascade),
-        )
-        .to_owned();
+        let table = owned_by_account(Table::create().table("enrolments").if_not_exists(), "enrolments")
+            .col(string_len("id", 36).primary_key())
+            .col(string_len("campaign_id", 36))
+            .col(big_integer("board_id"))
+            .col(big_integer("item_id"))
+            .col(string_len("recipient_hash", 64))
+            .col(integer("next_step"))
+            .col(timestamp_with_time_zone_null("next_due_at"))
+            .col(string("state"))
+            .col(string_null("end_reason"))
+            .col(timestamp_with_time_zone("created_at"))
+            .col(timestamp_with_time_zone("updated_at"))
+            .foreign_key(
+                ForeignKey::create()
+                    .name("fk_enrolments_campaign")
+                    .from("enrolments", "campaign_id")
+                    .to("campaigns", "id")
+                    .on_delete(ForeignKeyAction::Cascade),
+            )
+            .to_owned();
         manager.create_table(table).await?;
         manager
             .get_connection()

@@ -13,23 +13,15 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let table = owned_by_account(
-            Table::create().table("idempotency_keys").if_not_exists(),
-            "idempotency_keys",
-        )
-        .col(string("scope"))
-        .col(string_len("key_hash", 64))
-        .col(integer_null("response_status"))
-        .col(json_null("response_body"))
-        .col(timestamp_with_time_zone("created_at"))
-        .col(timestamp_with_time_zone("expires_at"))
-        .primary_key(
-            Index::create()
-                .col("account_id")
-                .col("scope")
-                .col("key_hash"),
-        )
-        .to_owned();
+        let table = owned_by_account(Table::create().table("idempotency_keys").if_not_exists(), "idempotency_keys")
+            .col(string("scope"))
+            .col(string_len("key_hash", 64))
+            .col(integer_null("response_status"))
+            .col(json_null("response_body"))
+            .col(timestamp_with_time_zone("created_at"))
+            .col(timestamp_with_time_zone("expires_at"))
+            .primary_key(Index::create().col("account_id").col("scope").col("key_hash"))
+            .to_owned();
         manager.create_table(table).await
     }
 

@@ -39,10 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(monday::router())
         .merge(oauth::router())
         .layer(middleware::from_fn(log_unexpected_errors))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            count_responses,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), count_responses))
         .layer(layers)
         .with_state(state)
 }
@@ -50,22 +47,14 @@ pub fn router(state: AppState) -> Router {
 /// The request span: method, path and request id. Never the query string (monday sends
 /// JWTs in it) and never headers or bodies.
 fn request_span(request: &Request) -> tracing::Span {
-    let request_id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let request_id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
     tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
 }
 
 async fn count_responses(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status().as_u16();
-    state
-        .metrics
-        .http_responses
-        .get_or_create(&StatusLabels { status })
-        .inc();
+    state.metrics.http_responses.get_or_create(&StatusLabels { status }).inc();
     if status == StatusCode::UNAUTHORIZED.as_u16() {
         state.metrics.auth_failures.inc();
     }

@@ -22,20 +22,11 @@ use crate::oauth_state::OAuthState;
 use crate::startup::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/oauth/start", get(start))
-        .route("/oauth/callback", get(callback))
+    Router::new().route("/oauth/start", get(start)).route("/oauth/callback", get(callback))
 }
 
 fn redirect_uri(state: &AppState) -> String {
-    format!(
-        "{}/oauth/callback",
-        state
-            .settings
-            .application
-            .public_base_url
-            .trim_end_matches('/')
-    )
+    format!("{}/oauth/callback", state.settings.application.public_base_url.trim_end_matches('/'))
 }
 
 async fn start(State(state): State<AppState>, BlockAuth(claims): BlockAuth) -> Result<Redirect> {
@@ -50,15 +41,8 @@ async fn start(State(state): State<AppState>, BlockAuth(claims): BlockAuth) -> R
         nonce: uuid::Uuid::new_v4().simple().to_string(),
     }
     .seal(&state.crypto.keyring);
-    let scopes: Vec<&str> = state
-        .settings
-        .monday
-        .oauth_scopes
-        .split_whitespace()
-        .collect();
-    let url = state
-        .monday
-        .authorize_url(&redirect_uri(&state), &sealed, &pkce.challenge, &scopes);
+    let scopes: Vec<&str> = state.settings.monday.oauth_scopes.split_whitespace().collect();
+    let url = state.monday.authorize_url(&redirect_uri(&state), &sealed, &pkce.challenge, &scopes);
     Ok(Redirect::to(url.as_str()))
 }
 
@@ -69,29 +53,19 @@ struct CallbackQuery {
     error: Option<String>,
 }
 
-async fn callback(
-    State(state): State<AppState>,
-    Query(query): Query<CallbackQuery>,
-) -> Result<Response> {
+async fn callback(State(state): State<AppState>, Query(query): Query<CallbackQuery>) -> Result<Response> {
     if let Some(error) = query.error {
-        return Err(Error::BadRequest(format!(
-            "monday did not authorize the app ({error}): start again from the app"
-        )));
+        return Err(Error::BadRequest(format!("monday did not authorize the app ({error}): start again from the app")));
     }
     let (Some(code), Some(sealed)) = (query.code, query.state) else {
-        return Err(Error::BadRequest(
-            "the authorization callback lacks its code or state".into(),
-        ));
+        return Err(Error::BadRequest("the authorization callback lacks its code or state".into()));
     };
     let now = state.clock.now();
-    let oauth = OAuthState::open(&sealed, &state.crypto.keyring, now)
-        .map_err(|error| Error::BadRequest(error.to_string()))?;
+    let oauth =
+        OAuthState::open(&sealed, &state.crypto.keyring, now).map_err(|error| Error::BadRequest(error.to_string()))?;
     claim_nonce(&state, &oauth).await?;
-    let tokens = state
-        .monday
-        .exchange_code(&code, &redirect_uri(&state), &oauth.code_verifier)
-        .await
-        .map_err(|error| {
+    let tokens =
+        state.monday.exchange_code(&code, &redirect_uri(&state), &oauth.code_verifier).await.map_err(|error| {
             if error.is_retryable() {
                 Error::Unavailable("monday did not answer: try again in a minute".into())
             } else {
@@ -101,36 +75,27 @@ async fn callback(
     let user = oauth.user_id.map(UserId);
     state
         .accounts
-        .call(oauth.account_id, |reply| {
-            AccountMessage::StoreMondayTokens(tokens, user, reply)
-        })
+        .call(oauth.account_id, |reply| AccountMessage::StoreMondayTokens(tokens, user, reply))
         .await
         .map_err(|error| Error::Unavailable(error.to_string()))?
         .map_err(|error| Error::Unexpected(error.into()))?;
     tracing::info!(account = %oauth.account_id, "stored monday OAuth tokens");
-    Ok(
-        match oauth.back_to_url.filter(|url| url.starts_with("https://")) {
-            Some(url) => Redirect::to(&url).into_response(),
-            None => Html(CONNECTED_PAGE).into_response(),
-        },
-    )
+    Ok(match oauth.back_to_url.filter(|url| url.starts_with("https://")) {
+        Some(url) => Redirect::to(&url).into_response(),
+        None => Html(CONNECTED_PAGE).into_response(),
+    })
 }
 
 /// A state works once: its nonce is claimed for as long as the state could be valid.
 async fn claim_nonce(state: &AppState, oauth: &OAuthState) -> Result<()> {
     let ttl = std::time::Duration::from_secs(state.settings.monday.oauth_state_ttl_seconds);
     let key = format!("oauth-state/{}", oauth.nonce);
-    let fresh = state
-        .kv
-        .put_if_absent(oauth.account_id, &key, b"used", Some(ttl))
-        .await
-        .map_err(anyhow::Error::from)?;
+    let fresh =
+        state.kv.put_if_absent(oauth.account_id, &key, b"used", Some(ttl)).await.map_err(anyhow::Error::from)?;
     if fresh {
         Ok(())
     } else {
-        Err(Error::BadRequest(
-            "this authorization link was already used: start again from the app".into(),
-        ))
+        Err(Error::BadRequest("this authorization link was already used: start again from the app".into()))
     }
 }
 

@@ -52,9 +52,7 @@ pub use inbound::InboundSms;
 pub use message::{Message, STATUSES, rfc2822};
 pub use record::{AuthKind, OutgoingWebhook, RecordedRequest, SentMessage};
 pub use segments::{Encoding, encoding_of, segment_count};
-pub use signature::{
-    sign, sign_form_body, sign_with_explicit_port, string_to_sign, with_explicit_port, without_port,
-};
+pub use signature::{sign, sign_form_body, sign_with_explicit_port, string_to_sign, with_explicit_port, without_port};
 pub use webhooks::{DEFAULT_DELIVERY_ERROR, FORGED_AUTH_TOKEN, Signing};
 
 use api::is_sid;
@@ -80,9 +78,7 @@ impl Drop for ServerTask {
 
 impl fmt::Debug for TwilioStandIn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TwilioStandIn")
-            .field("base_url", &self.base_url())
-            .finish_non_exhaustive()
+        f.debug_struct("TwilioStandIn").field("base_url", &self.base_url()).finish_non_exhaustive()
     }
 }
 
@@ -94,9 +90,7 @@ pub fn random_sid(prefix: &str) -> String {
 impl TwilioStandIn {
     /// Binds `127.0.0.1:0` and serves the fake API on the current tokio runtime.
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("listener has an address");
         let shared = Arc::new(Shared::new());
         let app = api::router(shared.clone());
@@ -105,11 +99,7 @@ impl TwilioStandIn {
                 tracing::error!(%error, "Twilio stand-in server stopped");
             }
         });
-        Self {
-            shared,
-            addr,
-            _server: Arc::new(ServerTask(server)),
-        }
+        Self { shared, addr, _server: Arc::new(ServerTask(server)) }
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -119,10 +109,7 @@ impl TwilioStandIn {
 
     /// The full create/list URL for `account_sid`.
     pub fn messages_url(&self, account_sid: &str) -> String {
-        format!(
-            "{}/2010-04-01/Accounts/{account_sid}/Messages.json",
-            self.base_url()
-        )
+        format!("{}/2010-04-01/Accounts/{account_sid}/Messages.json", self.base_url())
     }
 
     // ----- accounts -------------------------------------------------------------------------
@@ -130,18 +117,9 @@ impl TwilioStandIn {
     /// Registers an account. Panics unless the SID matches `^AC[0-9a-fA-F]{32}$`, since a
     /// malformed one could never be reached through the API.
     pub fn add_account(&self, account_sid: &str, auth_token: &str) {
-        assert!(
-            is_sid(account_sid, "AC"),
-            "not an Account SID: {account_sid:?}"
-        );
-        let account = Account {
-            auth_token: auth_token.to_owned(),
-            ..Account::default()
-        };
-        self.shared
-            .lock()
-            .accounts
-            .insert(account_sid.to_owned(), account);
+        assert!(is_sid(account_sid, "AC"), "not an Account SID: {account_sid:?}");
+        let account = Account { auth_token: auth_token.to_owned(), ..Account::default() };
+        self.shared.lock().accounts.insert(account_sid.to_owned(), account);
     }
 
     /// Replaces an account's Auth Token (rotation): the old one then fails with 20003.
@@ -159,10 +137,7 @@ impl TwilioStandIn {
         assert!(is_sid(key_sid, "SK"), "not an API Key SID: {key_sid:?}");
         let mut state = self.shared.lock();
         state.account(account_sid); // panics on an unknown account: a test setup mistake
-        let key = ApiKey {
-            account_sid: account_sid.to_owned(),
-            secret: secret.to_owned(),
-        };
+        let key = ApiKey { account_sid: account_sid.to_owned(), secret: secret.to_owned() };
         state.api_keys.insert(key_sid.to_owned(), key);
     }
 
@@ -174,24 +149,13 @@ impl TwilioStandIn {
     /// Gives an account a sender (E.164 number, short code or alphanumeric ID). The first
     /// number added is the one a Messaging Service send reports as its sender.
     pub fn add_number(&self, account_sid: &str, number: &str) {
-        self.shared
-            .lock()
-            .account_mut(account_sid)
-            .numbers
-            .push(number.to_owned());
+        self.shared.lock().account_mut(account_sid).numbers.push(number.to_owned());
     }
 
     /// Gives an account a Messaging Service (`^MG[0-9a-fA-F]{32}$`).
     pub fn add_messaging_service(&self, account_sid: &str, messaging_service_sid: &str) {
-        assert!(
-            is_sid(messaging_service_sid, "MG"),
-            "not a Messaging Service SID: {messaging_service_sid:?}"
-        );
-        self.shared
-            .lock()
-            .account_mut(account_sid)
-            .services
-            .push(messaging_service_sid.to_owned());
+        assert!(is_sid(messaging_service_sid, "MG"), "not a Messaging Service SID: {messaging_service_sid:?}");
+        self.shared.lock().account_mut(account_sid).services.push(messaging_service_sid.to_owned());
     }
 
     /// Uses `clock` for every date the stand-in writes (resource dates, `RawDlrDoneDate`,
@@ -274,9 +238,7 @@ impl TwilioStandIn {
                 return sent;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                panic!(
-                    "Twilio stand-in: expected {count} sent messages within {timeout:?}, got {sent:#?}"
-                );
+                panic!("Twilio stand-in: expected {count} sent messages within {timeout:?}, got {sent:#?}");
             }
         }
     }
@@ -289,12 +251,7 @@ impl TwilioStandIn {
     }
 
     pub fn message(&self, sid: &str) -> Option<Message> {
-        self.shared
-            .lock()
-            .messages
-            .iter()
-            .find(|m| m.sid == sid)
-            .cloned()
+        self.shared.lock().messages.iter().find(|m| m.sid == sid).cloned()
     }
 
     /// Moves a message to `status` (one of [`STATUSES`]) without sending a callback.

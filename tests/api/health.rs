@@ -7,10 +7,7 @@ async fn healthz_says_the_process_is_up() {
     let app = spawn_app().await;
     let response = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(
-        response.json::<serde_json::Value>().await.unwrap()["status"],
-        "ok"
-    );
+    assert_eq!(response.json::<serde_json::Value>().await.unwrap()["status"], "ok");
 }
 
 #[tokio::test]
@@ -30,14 +27,8 @@ async fn metrics_are_served_in_prometheus_text_and_count_responses() {
     let response = app.http.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
-    assert!(
-        text.contains("sms_drip_http_responses_total{status=\"200\"}"),
-        "{text}"
-    );
-    assert!(
-        text.contains("sms_drip_lifecycle_events_total{event=\"install\",outcome=\"applied\"} 1"),
-        "{text}"
-    );
+    assert!(text.contains("sms_drip_http_responses_total{status=\"200\"}"), "{text}");
+    assert!(text.contains("sms_drip_lifecycle_events_total{event=\"install\",outcome=\"applied\"} 1"), "{text}");
     assert!(text.contains("sms_drip_live_account_actors 1"), "{text}");
 }
 
@@ -45,12 +36,7 @@ async fn metrics_are_served_in_prometheus_text_and_count_responses() {
 async fn every_response_carries_a_request_id() {
     let app = spawn_app().await;
     let response = app.http.get(app.url("/healthz")).send().await.unwrap();
-    let id = response
-        .headers()
-        .get("x-request-id")
-        .expect("request id")
-        .to_str()
-        .unwrap();
+    let id = response.headers().get("x-request-id").expect("request id").to_str().unwrap();
     assert_eq!(id.len(), 36, "a UUID");
 }
 

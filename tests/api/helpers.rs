@@ -21,8 +21,7 @@ pub const SIGNING_SECRET: &str = "test-signing-secret-0123456789abcdef";
 /// The public URL the service believes it has (as behind a proxy).
 pub const PUBLIC_BASE_URL: &str = "https://sms.example.test";
 /// 64 bytes of key and 32 of pepper, base64; fixed so that tests can reason about them.
-const TEST_KEY: &str =
-    "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==";
+const TEST_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==";
 const TEST_PEPPER: &str = "cGVwcGVyLXBlcHBlci1wZXBwZXItcGVwcGVyLXBlcHBlcg==";
 
 pub struct TestApp {
@@ -41,10 +40,7 @@ pub struct TestApp {
 
 /// Which stores this run uses.
 pub fn services_mode() -> Option<(String, String)> {
-    Some((
-        std::env::var("DATABASE_URL").ok()?,
-        std::env::var("REDIS_URL").ok()?,
-    ))
+    Some((std::env::var("DATABASE_URL").ok()?, std::env::var("REDIS_URL").ok()?))
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -52,12 +48,18 @@ pub async fn spawn_app() -> TestApp {
     let monday = MondayStandIn::start().await;
     let twilio = TwilioStandIn::start().await;
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let settings = test_settings(&monday, data_dir.path()).await;
+    let settings = test_settings(&monday, &twilio, data_dir.path()).await;
     let clock = ManualClock::new(Utc::now());
     start(settings, clock, monday, twilio, data_dir).await
 }
 
-async fn start(settings: Settings, clock: ManualClock, monday: MondayStandIn, twilio: TwilioStandIn, data_dir: tempfile::TempDir) -> TestApp {
+async fn start(
+    settings: Settings,
+    clock: ManualClock,
+    monday: MondayStandIn,
+    twilio: TwilioStandIn,
+    data_dir: tempfile::TempDir,
+) -> TestApp {
     let app = Application::build_with_clock(settings.clone(), Arc::new(clock.clone())).await.expect("service builds");
     let port = app.port();
     let state = app.state().clone();
@@ -94,7 +96,7 @@ impl TestApp {
 }
 
 /// The settings of one test: default.toml, then the test's own stores and stand-ins.
-pub async fn test_settings(monday: &MondayStandIn, data_dir: &std::path::Path) -> Settings {
+pub async fn test_settings(monday: &MondayStandIn, twilio: &TwilioStandIn, data_dir: &std::path::Path) -> Settings {
     let (database_url, redis_url) = match services_mode() {
         Some((database, redis)) => (create_test_database(&database).await, redis),
         None => (String::new(), String::new()),
@@ -119,16 +121,21 @@ pub async fn test_settings(monday: &MondayStandIn, data_dir: &std::path::Path) -
                 "allow_insecure_http": true,
             },
         },
+        "twilio": {
+            "api": {
+                "api_base_url": twilio.base_url(),
+                "allow_insecure_http": true,
+                "base_backoff_milliseconds": 1,
+                "max_backoff_milliseconds": 5,
+            },
+        },
         "crypto": { "keys": [{ "id": 1, "key": TEST_KEY }], "current_key_id": 1, "pepper": TEST_PEPPER },
         // The idle sweep and the scheduler are driven by hand in tests.
         "actors": { "idle_sweep_interval_seconds": 3600, "call_timeout_milliseconds": 5000 },
         "scheduler": { "poll_interval_milliseconds": 3600000 },
     });
     Figment::new()
-        .merge(Toml::file(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/config/default.toml"
-        )))
+        .merge(Toml::file(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml")))
         .merge(Serialized::defaults(overrides))
         .extract()
         .expect("test settings are valid")
@@ -137,13 +144,8 @@ pub async fn test_settings(monday: &MondayStandIn, data_dir: &std::path::Path) -
 /// Creates a fresh PostgreSQL database for one test and returns its URL.
 async fn create_test_database(admin_url: &str) -> String {
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-    let admin = sea_orm::Database::connect(admin_url)
-        .await
-        .expect("connect to PostgreSQL");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create test database");
+    let admin = sea_orm::Database::connect(admin_url).await.expect("connect to PostgreSQL");
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
     let mut url = url::Url::parse(admin_url).expect("DATABASE_URL is a URL");
     url.set_path(&name);
     url.to_string()
@@ -165,12 +167,8 @@ pub fn jwt(secret: &str, claims: Value) -> String {
     if claims.get("exp").is_none() {
         claims["exp"] = json!(Utc::now().timestamp() + 300);
     }
-    jsonwebtoken::encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()).unwrap(),
-    )
-    .expect("JWT encodes")
+    jsonwebtoken::encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes()).unwrap())
+        .expect("JWT encodes")
 }
 
 /// A lifecycle webhook body as monday sends it (spec/monday.md §6).
@@ -199,15 +197,11 @@ impl TestApp {
     }
 
     pub fn lifecycle_token(&self) -> String {
-        jwt(
-            monday_standin::CLIENT_SECRET,
-            json!({ "dat": { "user_id": 2 } }),
-        )
+        jwt(monday_standin::CLIENT_SECRET, json!({ "dat": { "user_id": 2 } }))
     }
 
     pub fn block_token(&self, account: i64, extra: Value) -> String {
-        let mut claims =
-            json!({ "accountId": account, "userId": 4012689, "shortLivedToken": "slt-test" });
+        let mut claims = json!({ "accountId": account, "userId": 4012689, "shortLivedToken": "slt-test" });
         for (key, value) in extra.as_object().into_iter().flatten() {
             claims[key] = value.clone();
         }
@@ -215,58 +209,28 @@ impl TestApp {
     }
 
     pub async fn post_lifecycle(&self, body: &Value) -> reqwest::Response {
-        self.post_lifecycle_with_token(body, &self.lifecycle_token())
-            .await
+        self.post_lifecycle_with_token(body, &self.lifecycle_token()).await
     }
 
     pub async fn post_lifecycle_with_token(&self, body: &Value, token: &str) -> reqwest::Response {
-        self.http
-            .post(self.url("/monday/lifecycle"))
-            .header("Authorization", token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(self.url("/monday/lifecycle")).header("Authorization", token).json(body).send().await.unwrap()
     }
 
     pub async fn install(&self, account: i64) {
-        let response = self
-            .post_lifecycle(&lifecycle_body(
-                "install",
-                account,
-                "2026-12-01T00:00:00.000+00:00",
-            ))
-            .await;
+        let response = self.post_lifecycle(&lifecycle_body("install", account, "2026-12-01T00:00:00.000+00:00")).await;
         assert_eq!(response.status(), 200, "install accepted");
     }
 
     pub async fn snapshot(&self, account: i64) -> AccountSnapshot {
-        self.state
-            .accounts
-            .call(AccountId(account), AccountMessage::Snapshot)
-            .await
-            .expect("actor answers")
+        self.state.accounts.call(AccountId(account), AccountMessage::Snapshot).await.expect("actor answers")
     }
 
     /// Runs the whole OAuth flow for `account` and returns the callback's response.
     pub async fn authorize(&self, account: i64) -> reqwest::Response {
         self.monday.set_authorize_account(account as u64);
-        let token = self.block_token(
-            account,
-            json!({ "backToUrl": "https://acme.monday.com/apps/installed" }),
-        );
-        let start = self
-            .http
-            .get(self.url("/oauth/start"))
-            .query(&[("token", token)])
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            start.status().is_redirection(),
-            "start redirects, got {}",
-            start.status()
-        );
+        let token = self.block_token(account, json!({ "backToUrl": "https://acme.monday.com/apps/installed" }));
+        let start = self.http.get(self.url("/oauth/start")).query(&[("token", token)]).send().await.unwrap();
+        assert!(start.status().is_redirection(), "start redirects, got {}", start.status());
         let authorize = location(&start);
         let approved = self.http.get(authorize).send().await.unwrap();
         let callback = location(&approved);
@@ -285,36 +249,19 @@ impl TestApp {
     }
 
     /// Polls the supervisor until `done(stats)` holds, with a deadline (no fixed sleeps).
-    pub async fn wait_for_actors(
-        &self,
-        done: impl Fn(&drip_actors::supervisor::SupervisorStats) -> bool,
-    ) {
+    pub async fn wait_for_actors(&self, done: impl Fn(&drip_actors::supervisor::SupervisorStats) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         loop {
-            let stats = self
-                .state
-                .accounts
-                .stats()
-                .await
-                .expect("supervisor answers");
+            let stats = self.state.accounts.stats().await.expect("supervisor answers");
             if done(&stats) {
                 return;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "actors never reached the expected state: {stats:?}"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "actors never reached the expected state: {stats:?}");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 }
 
 pub fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .expect("a Location header")
-        .to_str()
-        .unwrap()
-        .to_owned()
+    response.headers().get("location").expect("a Location header").to_str().unwrap().to_owned()
 }

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use drip_actors::AccountMessage;
-use drip_domain::{AccountId, Clock};
 use drip_domain::plan::SubscriptionStatus;
+use drip_domain::{AccountId, Clock};
 use secrecy::ExposeSecret;
 
 use crate::helpers::spawn_app;
@@ -17,7 +17,7 @@ async fn accounts_tokens_and_timers_survive_a_restart() {
     app.authorize(9501).await;
     let token = app.state.accounts.call(AccountId(9501), AccountMessage::MondayAccessToken).await.unwrap().unwrap();
     let due = app.clock.now() + chrono::Duration::minutes(30);
-    app.state.scheduler.schedule(AccountId(9501), "step", due).await.unwrap();
+    app.state.scheduler.timers().schedule(AccountId(9501), "step", due).await.unwrap();
 
     let app = app.restart().await;
 

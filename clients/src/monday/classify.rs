@@ -49,12 +49,7 @@ struct ReportedError {
 pub(crate) fn classify(response: RawResponse, now: DateTime<Utc>) -> Result<Value, MondayApiError> {
     let Some(body) = &response.body else {
         let detail = format!("HTTP {} with a non-JSON body", response.status);
-        return Err(by_status(
-            response.status,
-            response.retry_after,
-            None,
-            detail,
-        ));
+        return Err(by_status(response.status, response.retry_after, None, detail));
     };
     let errors = reported_errors(body);
     if errors.is_empty() {
@@ -68,12 +63,7 @@ fn data_or_status_error(response: &RawResponse, body: &Value) -> Result<Value, M
         Some(data) if !data.is_null() && is_success(response.status) => Ok(data.clone()),
         _ => {
             let detail = format!("HTTP {} without data or errors", response.status);
-            Err(by_status(
-                response.status,
-                response.retry_after,
-                None,
-                detail,
-            ))
+            Err(by_status(response.status, response.retry_after, None, detail))
         }
     }
 }
@@ -90,20 +80,12 @@ fn classify_errors(
             retry_after: rate_limit_wait(limited, response.retry_after),
         };
     }
-    if errors
-        .iter()
-        .any(|e| has_code(e, &["DAILY_LIMIT_EXCEEDED"]))
-    {
-        return MondayApiError::DailyLimit {
-            resets_at: next_utc_midnight(now),
-        };
+    if errors.iter().any(|e| has_code(e, &["DAILY_LIMIT_EXCEEDED"])) {
+        return MondayApiError::DailyLimit { resets_at: next_utc_midnight(now) };
     }
     let first = &errors[0];
     if has_code(first, &["OAUTH21_TOKEN_REQUIRED"]) {
-        return MondayApiError::Unauthorized {
-            code: first.code.clone(),
-            message: truncate(&first.message),
-        };
+        return MondayApiError::Unauthorized { code: first.code.clone(), message: truncate(&first.message) };
     }
     // A 200 may still carry the real status inside `extensions.status_code`.
     let status = match first.status_code {
@@ -117,40 +99,21 @@ fn classify_errors(
             request_id: request_id(body),
         };
     }
-    let wait = first
-        .retry_in_seconds
-        .map(Duration::from_secs)
-        .or(response.retry_after);
+    let wait = first.retry_in_seconds.map(Duration::from_secs).or(response.retry_after);
     by_status(status, wait, first.code.clone(), truncate(&first.message))
 }
 
-fn by_status(
-    status: u16,
-    retry_after: Option<Duration>,
-    code: Option<String>,
-    detail: String,
-) -> MondayApiError {
+fn by_status(status: u16, retry_after: Option<Duration>, code: Option<String>, detail: String) -> MondayApiError {
     match status {
-        401 => MondayApiError::Unauthorized {
-            code,
-            message: detail,
-        },
-        423 => MondayApiError::Locked {
-            retry_after: retry_after.unwrap_or(DEFAULT_LOCK_WAIT),
-        },
+        401 => MondayApiError::Unauthorized { code, message: detail },
+        423 => MondayApiError::Locked { retry_after: retry_after.unwrap_or(DEFAULT_LOCK_WAIT) },
         429 => MondayApiError::RateLimited {
             code: code.unwrap_or_else(|| "HTTP_429".into()),
             retry_after: retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT),
         },
         // A 2xx lands here only when its body was unusable: a proxy page, a cut-off answer.
-        200..=299 | 500..=599 => MondayApiError::Transient {
-            status: Some(status),
-            detail,
-        },
-        _ => MondayApiError::Permanent {
-            status: Some(status),
-            detail,
-        },
+        200..=299 | 500..=599 => MondayApiError::Transient { status: Some(status), detail },
+        _ => MondayApiError::Permanent { status: Some(status), detail },
     }
 }
 
@@ -170,16 +133,8 @@ fn reported_error(error: &Value) -> ReportedError {
     let extensions = error.get("extensions");
     let field = |name: &str| extensions.and_then(|x| x.get(name));
     ReportedError {
-        code: field("code")
-            .or_else(|| error.get("error_code"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        message: error
-            .get("message")
-            .and_then(Value::as_str)
-            .or_else(|| error.as_str())
-            .unwrap_or_default()
-            .to_owned(),
+        code: field("code").or_else(|| error.get("error_code")).and_then(Value::as_str).map(str::to_owned),
+        message: error.get("message").and_then(Value::as_str).or_else(|| error.as_str()).unwrap_or_default().to_owned(),
         retry_in_seconds: field("retry_in_seconds").and_then(Value::as_u64),
         status_code: field("status_code").and_then(as_status),
     }
@@ -187,15 +142,8 @@ fn reported_error(error: &Value) -> ReportedError {
 
 fn legacy_error(body: &Value) -> ReportedError {
     ReportedError {
-        code: body
-            .get("error_code")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        message: body
-            .get("error_message")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
+        code: body.get("error_code").and_then(Value::as_str).map(str::to_owned),
+        message: body.get("error_message").and_then(Value::as_str).unwrap_or_default().to_owned(),
         retry_in_seconds: body.get("retry_in_seconds").and_then(Value::as_u64),
         status_code: body.get("status_code").and_then(as_status),
     }
@@ -206,10 +154,7 @@ fn as_status(value: &Value) -> Option<u16> {
 }
 
 fn has_code(error: &ReportedError, codes: &[&str]) -> bool {
-    error
-        .code
-        .as_deref()
-        .is_some_and(|code| codes.iter().any(|c| c.eq_ignore_ascii_case(code)))
+    error.code.as_deref().is_some_and(|code| codes.iter().any(|c| c.eq_ignore_ascii_case(code)))
 }
 
 /// `retry_in_seconds`, then `Retry-After`, then "reset in N seconds" in the message.
@@ -231,9 +176,7 @@ fn seconds_in_reset_message(message: &str) -> Option<Duration> {
 }
 
 fn request_id(body: &Value) -> Option<String> {
-    body.pointer("/extensions/request_id")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
+    body.pointer("/extensions/request_id").and_then(Value::as_str).map(str::to_owned)
 }
 
 fn is_success(status: u16) -> bool {
@@ -263,11 +206,7 @@ mod tests {
     use super::*;
 
     fn classify_json(status: u16, body: Value) -> Result<Value, MondayApiError> {
-        let response = RawResponse {
-            status,
-            retry_after: None,
-            body: Some(body),
-        };
+        let response = RawResponse { status, retry_after: None, body: Some(body) };
         classify(response, Utc::now())
     }
 
@@ -275,10 +214,7 @@ mod tests {
     fn the_wait_is_read_from_legacy_reset_messages() {
         let message = "Complexity budget exhausted, query cost 30001 budget remaining \
                        100 out of 1000000 reset in 12 seconds";
-        assert_eq!(
-            seconds_in_reset_message(message),
-            Some(Duration::from_secs(12))
-        );
+        assert_eq!(seconds_in_reset_message(message), Some(Duration::from_secs(12)));
         assert_eq!(seconds_in_reset_message("no wait here"), None);
     }
 
@@ -295,34 +231,21 @@ mod tests {
     fn an_inner_status_code_decides_for_a_200() {
         let body = json!({"errors": [{"message": "boom",
             "extensions": {"code": "INTERNAL_SERVER_ERROR", "status_code": 500}}]});
-        assert!(matches!(
-            classify_json(200, body),
-            Err(MondayApiError::Transient {
-                status: Some(500),
-                ..
-            })
-        ));
+        assert!(matches!(classify_json(200, body), Err(MondayApiError::Transient { status: Some(500), .. })));
     }
 
     #[test]
     fn midnight_utc_is_the_next_daily_reset() {
-        let now = DateTime::parse_from_rfc3339("2025-03-31T23:59:00Z")
-            .unwrap()
-            .to_utc();
+        let now = DateTime::parse_from_rfc3339("2025-03-31T23:59:00Z").unwrap().to_utc();
         let expected = DateTime::parse_from_rfc3339("2025-04-01T00:00:00Z").unwrap();
         assert_eq!(next_utc_midnight(now), expected);
     }
 
     #[test]
     fn retry_after_accepts_seconds_and_http_dates() {
-        let now = DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
-            .unwrap()
-            .to_utc();
+        let now = DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z").unwrap().to_utc();
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
-            Some(Duration::from_secs(60))
-        );
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(Duration::from_secs(60)));
         assert_eq!(parse_retry_after("soon", now), None);
     }
 }

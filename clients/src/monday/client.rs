@@ -51,9 +51,7 @@ impl MondayClient {
 }
 
 /// Reads status, `Retry-After` and the body (as JSON when it is JSON) of a response.
-pub(crate) async fn read_response(
-    response: reqwest::Response,
-) -> Result<RawResponse, reqwest::Error> {
+pub(crate) async fn read_response(response: reqwest::Response) -> Result<RawResponse, reqwest::Error> {
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
@@ -61,9 +59,5 @@ pub(crate) async fn read_response(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, Utc::now()));
     let bytes = response.bytes().await?;
-    Ok(RawResponse {
-        status,
-        retry_after,
-        body: serde_json::from_slice(&bytes).ok(),
-    })
+    Ok(RawResponse { status, retry_after, body: serde_json::from_slice(&bytes).ok() })
 }

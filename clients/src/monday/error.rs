@@ -23,18 +23,11 @@ pub enum MondayApiError {
     /// The token was rejected (expired, revoked, uninstalled, or a legacy token where
     /// `OAUTH21_TOKEN_REQUIRED`). Refresh or re-authorise, then retry once.
     #[error("monday rejected the token ({}): {message}", code.as_deref().unwrap_or("401"))]
-    Unauthorized {
-        code: Option<String>,
-        message: String,
-    },
+    Unauthorized { code: Option<String>, message: String },
     /// HTTP 200 with `errors`: the query itself failed (bad column value, missing item…).
     /// Retrying the same request gives the same answer.
     #[error("monday GraphQL error ({}): {message}", code.as_deref().unwrap_or("no code"))]
-    Application {
-        code: Option<String>,
-        message: String,
-        request_id: Option<String>,
-    },
+    Application { code: Option<String>, message: String, request_id: Option<String> },
     /// 5xx, a non-JSON body (e.g. an HTML 504 page), a timeout or a network failure.
     #[error("monday is unavailable (status {}): {detail}", status_text(*status))]
     Transient { status: Option<u16>, detail: String },
@@ -50,12 +43,8 @@ impl MondayApiError {
     /// be retried.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited { retry_after, .. } | Self::Locked { retry_after } => {
-                Some(*retry_after)
-            }
-            Self::DailyLimit { resets_at } => {
-                Some((*resets_at - Utc::now()).to_std().unwrap_or_default())
-            }
+            Self::RateLimited { retry_after, .. } | Self::Locked { retry_after } => Some(*retry_after),
+            Self::DailyLimit { resets_at } => Some((*resets_at - Utc::now()).to_std().unwrap_or_default()),
             _ => None,
         }
     }
@@ -65,25 +54,16 @@ impl MondayApiError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Self::RateLimited { .. }
-                | Self::DailyLimit { .. }
-                | Self::Locked { .. }
-                | Self::Transient { .. }
+            Self::RateLimited { .. } | Self::DailyLimit { .. } | Self::Locked { .. } | Self::Transient { .. }
         )
     }
 
     pub(crate) fn from_transport(error: &reqwest::Error) -> Self {
         let detail = error.to_string();
         if error.is_builder() {
-            Self::Permanent {
-                status: None,
-                detail,
-            }
+            Self::Permanent { status: None, detail }
         } else {
-            Self::Transient {
-                status: error.status().map(|s| s.as_u16()),
-                detail,
-            }
+            Self::Transient { status: error.status().map(|s| s.as_u16()), detail }
         }
     }
 }
@@ -97,11 +77,7 @@ pub enum OAuthError {
     InvalidGrant { description: String },
     /// Any other OAuth error (`invalid_client`, `invalid_request`, …): a configuration bug.
     #[error("monday OAuth error {error} (status {status}): {description}")]
-    Rejected {
-        status: u16,
-        error: String,
-        description: String,
-    },
+    Rejected { status: u16, error: String, description: String },
     /// 5xx, 429, a timeout or a network failure. Retry with backoff.
     #[error("monday OAuth endpoint unavailable (status {}): {detail}", status_text(*status))]
     Transient { status: Option<u16>, detail: String },
@@ -122,10 +98,7 @@ impl OAuthError {
     }
 
     pub(crate) fn from_transport(error: &reqwest::Error) -> Self {
-        Self::Transient {
-            status: error.status().map(|s| s.as_u16()),
-            detail: error.to_string(),
-        }
+        Self::Transient { status: error.status().map(|s| s.as_u16()), detail: error.to_string() }
     }
 }
 

@@ -21,12 +21,7 @@ impl MondayClient {
     /// [`retry_after`](MondayApiError::retry_after) before trying again, and refresh the
     /// token on `Unauthorized`.
     #[tracing::instrument(name = "monday.graphql", skip_all)]
-    pub async fn graphql(
-        &self,
-        token: &SecretString,
-        query: &str,
-        variables: Value,
-    ) -> Result<Value, MondayApiError> {
+    pub async fn graphql(&self, token: &SecretString, query: &str, variables: Value) -> Result<Value, MondayApiError> {
         let variables = object_variables(variables)?;
         let response = self
             .http
@@ -37,9 +32,7 @@ impl MondayClient {
             .send()
             .await
             .map_err(|e| MondayApiError::from_transport(&e))?;
-        let raw = read_response(response)
-            .await
-            .map_err(|e| MondayApiError::from_transport(&e))?;
+        let raw = read_response(response).await.map_err(|e| MondayApiError::from_transport(&e))?;
         classify(raw, Utc::now())
     }
 }
@@ -48,21 +41,17 @@ fn object_variables(variables: Value) -> Result<Value, MondayApiError> {
     match variables {
         Value::Null => Ok(Value::Object(Map::new())),
         Value::Object(_) => Ok(variables),
-        _ => Err(MondayApiError::Permanent {
-            status: None,
-            detail: "GraphQL variables must be a JSON object".into(),
-        }),
+        _ => Err(MondayApiError::Permanent { status: None, detail: "GraphQL variables must be a JSON object".into() }),
     }
 }
 
 /// monday wants the bare token, without `Bearer `. Marked sensitive so it never shows
 /// up in `Debug` output of the request.
 pub(crate) fn raw_token_header(token: &SecretString) -> Result<HeaderValue, MondayApiError> {
-    let mut value =
-        HeaderValue::from_str(token.expose_secret()).map_err(|_| MondayApiError::Permanent {
-            status: None,
-            detail: "the token contains characters not allowed in a header".into(),
-        })?;
+    let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| MondayApiError::Permanent {
+        status: None,
+        detail: "the token contains characters not allowed in a header".into(),
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }

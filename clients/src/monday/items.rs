@@ -84,11 +84,7 @@ impl From<Item> for ItemFields {
             columns: item
                 .columns
                 .into_iter()
-                .map(|column| ColumnField {
-                    id: column.id,
-                    title: column.title,
-                    text: column.text,
-                })
+                .map(|column| ColumnField { id: column.id, title: column.title, text: column.text })
                 .collect(),
         }
     }
@@ -112,18 +108,11 @@ impl MondayClient {
     ) -> Result<Option<Item>, MondayApiError> {
         let item_ids = [item_id.to_string()];
         let (query, variables) = match column_ids {
-            Some(column_ids) => (
-                ITEM_QUERY,
-                json!({ "itemIds": item_ids, "columnIds": column_ids }),
-            ),
+            Some(column_ids) => (ITEM_QUERY, json!({ "itemIds": item_ids, "columnIds": column_ids })),
             None => (ITEM_QUERY_ALL_COLUMNS, json!({ "itemIds": item_ids })),
         };
         let data = self.graphql(token, query, variables).await?;
-        parse_items(data)?
-            .into_iter()
-            .next()
-            .map(RawItem::into_item)
-            .transpose()
+        parse_items(data)?.into_iter().next().map(RawItem::into_item).transpose()
     }
 }
 
@@ -183,16 +172,8 @@ impl RawItem {
         Ok(Item {
             id: parse_id(&self.id, "item")?,
             name: self.name.unwrap_or_default(),
-            board_id: self
-                .board
-                .map(|board| parse_id(&board.id, "board"))
-                .transpose()?,
-            columns: self
-                .column_values
-                .unwrap_or_default()
-                .into_iter()
-                .map(RawColumnValue::into_column)
-                .collect(),
+            board_id: self.board.map(|board| parse_id(&board.id, "board")).transpose()?,
+            columns: self.column_values.unwrap_or_default().into_iter().map(RawColumnValue::into_column).collect(),
         })
     }
 }
@@ -225,15 +206,11 @@ fn parse_value(column_id: &str, raw: &str) -> Option<Value> {
 }
 
 fn parse_id(text: &str, what: &str) -> Result<i64, MondayApiError> {
-    text.parse()
-        .map_err(|_| unexpected(&format!("monday sent a {what} id that is not a number")))
+    text.parse().map_err(|_| unexpected(&format!("monday sent a {what} id that is not a number")))
 }
 
 fn unexpected(detail: &str) -> MondayApiError {
-    MondayApiError::Permanent {
-        status: None,
-        detail: detail.to_owned(),
-    }
+    MondayApiError::Permanent { status: None, detail: detail.to_owned() }
 }
 
 /// GraphQL `ID`s arrive as strings, but accept numbers too.

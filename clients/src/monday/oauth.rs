@@ -32,13 +32,7 @@ impl MondayClient {
     /// The URL to send the user's browser to. `state` must be unguessable and checked on
     /// the callback; `code_challenge` is the S256 challenge of a verifier kept for
     /// [`exchange_code`](Self::exchange_code) (see [`Pkce`](super::Pkce)).
-    pub fn authorize_url(
-        &self,
-        redirect_uri: &str,
-        state: &str,
-        code_challenge: &str,
-        scopes: &[&str],
-    ) -> Url {
+    pub fn authorize_url(&self, redirect_uri: &str, state: &str, code_challenge: &str, scopes: &[&str]) -> Url {
         let mut url = self.endpoints.authorize.clone();
         url.query_pairs_mut()
             .append_pair("client_id", &self.client_id)
@@ -75,19 +69,14 @@ impl MondayClient {
     /// Trades a code at the legacy OAuth 2.0 endpoint: a non-expiring access token and no
     /// refresh token. Only for apps still on the old flow.
     #[tracing::instrument(name = "monday.oauth.exchange_legacy_code", skip_all)]
-    pub async fn exchange_legacy_code(
-        &self,
-        code: &str,
-        redirect_uri: &str,
-    ) -> Result<TokenSet, OAuthError> {
+    pub async fn exchange_legacy_code(&self, code: &str, redirect_uri: &str) -> Result<TokenSet, OAuthError> {
         let body = json!({
             "client_id": self.client_id,
             "client_secret": self.client_secret.expose_secret(),
             "code": code,
             "redirect_uri": redirect_uri,
         });
-        self.request_tokens(&self.endpoints.legacy_token, &body)
-            .await
+        self.request_tokens(&self.endpoints.legacy_token, &body).await
     }
 
     /// Gets a fresh access token. The returned refresh token replaces `refresh_token`,
@@ -110,11 +99,7 @@ impl MondayClient {
 
     /// Revokes an access or refresh token (e.g. on uninstall or disconnect).
     #[tracing::instrument(name = "monday.oauth.revoke", skip_all)]
-    pub async fn revoke(
-        &self,
-        token: &SecretString,
-        hint: TokenTypeHint,
-    ) -> Result<(), OAuthError> {
+    pub async fn revoke(&self, token: &SecretString, hint: TokenTypeHint) -> Result<(), OAuthError> {
         let body = json!({
             "token": token.expose_secret(),
             "client_id": self.client_id,
@@ -122,11 +107,7 @@ impl MondayClient {
             "token_type_hint": hint.as_str(),
         });
         let raw = self.post_oauth(&self.endpoints.revoke, &body).await?;
-        if (200..300).contains(&raw.status) {
-            Ok(())
-        } else {
-            Err(oauth_error(raw))
-        }
+        if (200..300).contains(&raw.status) { Ok(()) } else { Err(oauth_error(raw)) }
     }
 
     async fn request_tokens(&self, url: &Url, body: &Value) -> Result<TokenSet, OAuthError> {
@@ -137,43 +118,25 @@ impl MondayClient {
         let response: TokenResponse = raw
             .body
             .and_then(|body| serde_json::from_value(body).ok())
-            .ok_or_else(|| OAuthError::Unexpected {
-                detail: format!("HTTP {} without an access_token", raw.status),
-            })?;
+            .ok_or_else(|| OAuthError::Unexpected { detail: format!("HTTP {} without an access_token", raw.status) })?;
         Ok(response.into_token_set(Utc::now()))
     }
 
     async fn post_oauth(&self, url: &Url, body: &Value) -> Result<RawResponse, OAuthError> {
-        let response = self
-            .http
-            .post(url.clone())
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| OAuthError::from_transport(&e))?;
-        read_response(response)
-            .await
-            .map_err(|e| OAuthError::from_transport(&e))
+        let response =
+            self.http.post(url.clone()).json(body).send().await.map_err(|e| OAuthError::from_transport(&e))?;
+        read_response(response).await.map_err(|e| OAuthError::from_transport(&e))
     }
 }
 
 /// Maps an OAuth-style error body (`{"error", "error_description"}`) or a bare status.
 fn oauth_error(raw: RawResponse) -> OAuthError {
-    let field = |name: &str| {
-        raw.body
-            .as_ref()
-            .and_then(|b| b.get(name))
-            .and_then(Value::as_str)
-            .map(truncate)
-    };
+    let field = |name: &str| raw.body.as_ref().and_then(|b| b.get(name)).and_then(Value::as_str).map(truncate);
     let error = field("error");
     let description = field("error_description").unwrap_or_default();
     if raw.status == 429 || raw.status >= 500 {
         let detail = error.map_or(description.clone(), |e| format!("{e}: {description}"));
-        return OAuthError::Transient {
-            status: Some(raw.status),
-            detail,
-        };
+        return OAuthError::Transient { status: Some(raw.status), detail };
     }
     match error.as_deref() {
         Some("invalid_grant") => OAuthError::InvalidGrant { description },

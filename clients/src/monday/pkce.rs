@@ -20,10 +20,7 @@ impl Pkce {
     pub fn generate() -> Self {
         let bytes: [u8; 32] = rand::random();
         let verifier = URL_SAFE_NO_PAD.encode(bytes);
-        Self {
-            challenge: code_challenge_s256(&verifier),
-            verifier: SecretString::from(verifier),
-        }
+        Self { challenge: code_challenge_s256(&verifier), verifier: SecretString::from(verifier) }
     }
 
     pub fn verifier(&self) -> &str {

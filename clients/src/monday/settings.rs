@@ -73,9 +73,7 @@ pub enum SettingsError {
          `allow_insecure_http` is set (tests only)"
     )]
     InsecureUrl { field: &'static str },
-    #[error(
-        "monday setting `api_version` must look like 2025-07 (month 01, 04, 07 or 10), got `{0}`"
-    )]
+    #[error("monday setting `api_version` must look like 2025-07 (month 01, 04, 07 or 10), got `{0}`")]
     InvalidApiVersion(String),
     #[error("monday setting `client_id` is empty")]
     MissingClientId,
@@ -111,40 +109,24 @@ impl MondayClientSettings {
 }
 
 /// Parses `raw` and refuses any scheme but https (and http when allowed).
-pub(crate) fn parse_url(
-    field: &'static str,
-    raw: &str,
-    allow_insecure_http: bool,
-) -> Result<Url, SettingsError> {
-    let url = Url::parse(raw).map_err(|e| SettingsError::InvalidUrl {
-        field,
-        reason: e.to_string(),
-    })?;
+pub(crate) fn parse_url(field: &'static str, raw: &str, allow_insecure_http: bool) -> Result<Url, SettingsError> {
+    let url = Url::parse(raw).map_err(|e| SettingsError::InvalidUrl { field, reason: e.to_string() })?;
     match url.scheme() {
         "https" => Ok(url),
         "http" if allow_insecure_http => Ok(url),
         "http" => Err(SettingsError::InsecureUrl { field }),
-        other => Err(SettingsError::InvalidUrl {
-            field,
-            reason: format!("unsupported scheme `{other}`"),
-        }),
+        other => Err(SettingsError::InvalidUrl { field, reason: format!("unsupported scheme `{other}`") }),
     }
 }
 
 fn validate_api_version(version: &str) -> Result<(), SettingsError> {
     let valid = match version.split_once('-') {
         Some((year, month)) => {
-            year.len() == 4
-                && year.bytes().all(|b| b.is_ascii_digit())
-                && ["01", "04", "07", "10"].contains(&month)
+            year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) && ["01", "04", "07", "10"].contains(&month)
         }
         None => false,
     };
-    if valid {
-        Ok(())
-    } else {
-        Err(SettingsError::InvalidApiVersion(version.to_owned()))
-    }
+    if valid { Ok(()) } else { Err(SettingsError::InvalidApiVersion(version.to_owned())) }
 }
 
 fn default_api_url() -> String {
@@ -181,20 +163,14 @@ mod tests {
     fn defaults_point_at_monday_over_https() {
         let endpoints = settings().validate().expect("defaults are valid");
         assert_eq!(endpoints.api.as_str(), "https://api.monday.com/v2");
-        assert_eq!(
-            endpoints.token.as_str(),
-            "https://auth.monday.com/oauth_ms/oauth/token"
-        );
+        assert_eq!(endpoints.token.as_str(), "https://auth.monday.com/oauth_ms/oauth/token");
     }
 
     #[test]
     fn plain_http_is_refused_unless_allowed() {
         let mut s = settings();
         s.api_url = "http://127.0.0.1:1/v2".into();
-        assert!(matches!(
-            s.validate(),
-            Err(SettingsError::InsecureUrl { field: "api_url" })
-        ));
+        assert!(matches!(s.validate(), Err(SettingsError::InsecureUrl { field: "api_url" })));
         s.allow_insecure_http = true;
         assert!(s.validate().is_ok());
     }
@@ -209,8 +185,7 @@ mod tests {
 
     #[test]
     fn settings_deserialise_with_only_credentials() {
-        let s: MondayClientSettings =
-            serde_json::from_str(r#"{"client_id":"c","client_secret":"s"}"#).unwrap();
+        let s: MondayClientSettings = serde_json::from_str(r#"{"client_id":"c","client_secret":"s"}"#).unwrap();
         assert_eq!(s.api_version, "2025-07");
         assert!(!s.allow_insecure_http);
     }

@@ -104,10 +104,7 @@ mod tests {
     #[test]
     fn the_exp_claim_of_a_jwt_becomes_the_expiry() {
         let token = jwt_with_payload(r#"{"exp":1900000000,"actid":1}"#);
-        assert_eq!(
-            jwt_expiry(&token),
-            DateTime::from_timestamp(1_900_000_000, 0)
-        );
+        assert_eq!(jwt_expiry(&token), DateTime::from_timestamp(1_900_000_000, 0));
     }
 
     #[test]

@@ -56,36 +56,22 @@ impl MondayClient {
         let response = self
             .http
             .post(url)
-            .header(
-                AUTHORIZATION,
-                trigger_authorization(app_id, signing_secret, auth)?,
-            )
+            .header(AUTHORIZATION, trigger_authorization(app_id, signing_secret, auth)?)
             .json(&json!({ "trigger": { "outputFields": output_fields } }))
             .send()
             .await
             .map_err(|e| MondayApiError::from_transport(&e))?;
-        let raw = read_response(response)
-            .await
-            .map_err(|e| MondayApiError::from_transport(&e))?;
-        if (200..300).contains(&raw.status) {
-            Ok(())
-        } else {
-            Err(failure(raw))
-        }
+        let raw = read_response(response).await.map_err(|e| MondayApiError::from_transport(&e))?;
+        if (200..300).contains(&raw.status) { Ok(()) } else { Err(failure(raw)) }
     }
 
     fn checked_webhook_url(&self, raw: &str) -> Result<Url, MondayApiError> {
-        let refuse = |detail: String| MondayApiError::Permanent {
-            status: None,
-            detail,
-        };
+        let refuse = |detail: String| MondayApiError::Permanent { status: None, detail };
         let url = Url::parse(raw).map_err(|e| refuse(format!("invalid webhook URL: {e}")))?;
         match url.scheme() {
             "https" => Ok(url),
             "http" if self.allow_insecure_http => Ok(url),
-            scheme => Err(refuse(format!(
-                "refusing to fire a trigger over `{scheme}`; only https is allowed"
-            ))),
+            scheme => Err(refuse(format!("refusing to fire a trigger over `{scheme}`; only https is allowed"))),
         }
     }
 }
@@ -110,17 +96,12 @@ fn trigger_authorization(
 /// HS256 JWT `{"appId", "iat", "exp"}` valid for one minute, as spec §4.2 describes.
 fn app_jwt(app_id: u64, signing_secret: &SecretString) -> Result<String, MondayApiError> {
     let now = Utc::now();
-    let claims = TriggerClaims {
-        app_id,
-        iat: now.timestamp(),
-        exp: (now + TimeDelta::minutes(1)).timestamp(),
-    };
+    let claims = TriggerClaims { app_id, iat: now.timestamp(), exp: (now + TimeDelta::minutes(1)).timestamp() };
     let signing_error = |e: jsonwebtoken::errors::Error| MondayApiError::Permanent {
         status: None,
         detail: format!("cannot sign the trigger JWT: {e}"),
     };
-    let key = EncodingKey::from_secret(signing_secret.expose_secret().as_bytes())
-        .map_err(signing_error)?;
+    let key = EncodingKey::from_secret(signing_secret.expose_secret().as_bytes()).map_err(signing_error)?;
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).map_err(signing_error)
 }
 
@@ -129,8 +110,5 @@ fn failure(raw: RawResponse) -> MondayApiError {
     let status = raw.status;
     classify(raw, Utc::now())
         .err()
-        .unwrap_or(MondayApiError::Permanent {
-            status: Some(status),
-            detail: "unexpected trigger response".into(),
-        })
+        .unwrap_or(MondayApiError::Permanent { status: Some(status), detail: "unexpected trigger response".into() })
 }

@@ -51,26 +51,13 @@ pub struct TwilioCredentials {
 
 impl TwilioCredentials {
     pub fn with_auth_token(account_sid: AccountSid, auth_token: SecretString) -> Self {
-        Self {
-            account_sid,
-            auth: TwilioAuth::AuthToken(auth_token),
-        }
+        Self { account_sid, auth: TwilioAuth::AuthToken(auth_token) }
     }
 
     /// # Errors
     /// When `key_sid` is not `SK` followed by 32 hex digits.
-    pub fn with_api_key(
-        account_sid: AccountSid,
-        key_sid: &str,
-        secret: SecretString,
-    ) -> Result<Self, SidError> {
-        Ok(Self {
-            account_sid,
-            auth: TwilioAuth::ApiKey {
-                key_sid: parse_api_key_sid(key_sid)?,
-                secret,
-            },
-        })
+    pub fn with_api_key(account_sid: AccountSid, key_sid: &str, secret: SecretString) -> Result<Self, SidError> {
+        Ok(Self { account_sid, auth: TwilioAuth::ApiKey { key_sid: parse_api_key_sid(key_sid)?, secret } })
     }
 
     /// The Auth Token, the only key Twilio signs webhooks with. `None` for an API-key
@@ -96,10 +83,7 @@ fn parse_api_key_sid(raw: &str) -> Result<String, SidError> {
     if is_sid(trimmed, &["SK"]) {
         Ok(trimmed.to_owned())
     } else {
-        Err(SidError {
-            kind: "API Key SID",
-            expected: "SK followed by 32 hexadecimal digits",
-        })
+        Err(SidError { kind: "API Key SID", expected: "SK followed by 32 hexadecimal digits" })
     }
 }
 
@@ -140,16 +124,9 @@ impl Serialize for TwilioCredentials {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let auth = match &self.auth {
             TwilioAuth::AuthToken(token) => SealedAuthRef::AuthToken(token.expose_secret()),
-            TwilioAuth::ApiKey { key_sid, secret } => SealedAuthRef::ApiKey {
-                key_sid,
-                secret: secret.expose_secret(),
-            },
+            TwilioAuth::ApiKey { key_sid, secret } => SealedAuthRef::ApiKey { key_sid, secret: secret.expose_secret() },
         };
-        SealedRef {
-            account_sid: &self.account_sid,
-            auth,
-        }
-        .serialize(serializer)
+        SealedRef { account_sid: &self.account_sid, auth }.serialize(serializer)
     }
 }
 
@@ -159,15 +136,11 @@ impl<'de> Deserialize<'de> for TwilioCredentials {
         let sealed = Sealed::deserialize(deserializer)?;
         let auth = match sealed.auth {
             SealedAuth::AuthToken(token) => TwilioAuth::AuthToken(token),
-            SealedAuth::ApiKey { key_sid, secret } => TwilioAuth::ApiKey {
-                key_sid: parse_api_key_sid(&key_sid).map_err(serde::de::Error::custom)?,
-                secret,
-            },
+            SealedAuth::ApiKey { key_sid, secret } => {
+                TwilioAuth::ApiKey { key_sid: parse_api_key_sid(&key_sid).map_err(serde::de::Error::custom)?, secret }
+            }
         };
-        Ok(Self {
-            account_sid: sealed.account_sid,
-            auth,
-        })
+        Ok(Self { account_sid: sealed.account_sid, auth })
     }
 }
 
@@ -202,10 +175,7 @@ mod tests {
 
     #[test]
     fn only_auth_token_credentials_can_validate_webhooks() {
-        assert_eq!(
-            token_creds().auth_token().map(|t| t.expose_secret().to_owned()),
-            Some(TOKEN.to_owned())
-        );
+        assert_eq!(token_creds().auth_token().map(|t| t.expose_secret().to_owned()), Some(TOKEN.to_owned()));
         assert!(key_creds().auth_token().is_none());
     }
 
@@ -240,10 +210,7 @@ mod tests {
     #[test]
     fn the_sealed_form_is_stable() {
         let json = serde_json::to_value(token_creds()).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"account_sid": ACCOUNT, "auth": {"auth_token": TOKEN}})
-        );
+        assert_eq!(json, serde_json::json!({"account_sid": ACCOUNT, "auth": {"auth_token": TOKEN}}));
         let json = serde_json::to_value(key_creds()).unwrap();
         assert_eq!(
             json,

@@ -1,41 +1,21 @@
 //! What can go wrong talking to Twilio, and what the caller should do about it (spec §1.4,
 //! §1.5).
 //!
-//! [`TwilioError`] says what happened; [`ErrorClass`] says what to do next. No variant holds
-//! a credential, and `Display` shows only codes and statuses: Twilio's own message text may
-//! quote the recipient's number (21211 does), so it sits behind [`ApiMessage`], whose
-//! `Debug` is redacted, and is reachable only through [`TwilioError::api_message`].
+//! [`TwilioError`] says what happened; its [`ErrorClass`] (from `classify`) says what to do
+//! next. No variant holds a credential, and `Display` shows only codes and statuses:
+//! Twilio's own message text may quote the recipient's number (21211 does), so it sits
+//! behind [`ApiMessage`], whose `Debug` is redacted, and is reachable only through
+//! [`TwilioError::api_message`].
 
 use std::fmt;
 use std::time::Duration;
 
 use serde_json::Value;
 
-/// Error code for "too many concurrent requests": never processed, safe to retry.
-pub const TOO_MANY_REQUESTS: i64 = 20429;
-/// Error code for a recipient who replied STOP.
-pub const OPTED_OUT: i64 = 21610;
-/// Error code for a sender whose queue is full.
-pub const QUEUE_FULL: i64 = 21611;
-/// Error code for "resource not found".
-pub const NOT_FOUND: i64 = 20404;
+use super::classify::{ErrorClass, NOT_FOUND, OPTED_OUT, QUEUE_FULL, TOO_MANY_REQUESTS, class_for_status, known_class};
 
 /// Longest Twilio message text kept; enough for any real one, bounded for HTML pages.
 const MAX_MESSAGE_CHARS: usize = 500;
-
-/// What the caller should do after a failure (spec §1.5 "Class").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorClass {
-    /// Transient: retry with backoff. After [`TwilioError::may_have_been_sent`] errors, look
-    /// the message up first.
-    RetryLater,
-    /// This recipient or this message cannot be sent to: stop it, do not retry. 21610 also
-    /// means "mark the contact opted out".
-    PermanentForRecipient,
-    /// Credentials, sender or account settings are wrong: pause the account or campaign
-    /// and tell the admin what to fix.
-    FixConfiguration,
-}
 
 /// Twilio's human-readable error text. It may contain a phone number, so `Debug` shows
 /// only its length; read it with [`TwilioError::api_message`] and never log it.
@@ -89,12 +69,8 @@ impl TwilioError {
     /// Timeouts, transport and unreadable answers are `RetryLater`.
     pub fn class(&self) -> ErrorClass {
         match self {
-            Self::Api { code, status, .. } => code
-                .and_then(known_class)
-                .unwrap_or_else(|| class_for_status(*status)),
-            Self::Timeout | Self::Transport { .. } | Self::Unexpected { .. } => {
-                ErrorClass::RetryLater
-            }
+            Self::Api { code, status, .. } => code.and_then(known_class).unwrap_or_else(|| class_for_status(*status)),
+            Self::Timeout | Self::Transport { .. } | Self::Unexpected { .. } => ErrorClass::RetryLater,
         }
     }
 
@@ -168,68 +144,19 @@ impl TwilioError {
 
     /// Builds the error for a non-2xx answer from its status and raw body.
     pub(crate) fn from_response(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Self {
-        let parsed = serde_json::from_slice::<Value>(body)
-            .ok()
-            .filter(Value::is_object);
+        let parsed = serde_json::from_slice::<Value>(body).ok().filter(Value::is_object);
         let (code, message, more_info) = match &parsed {
             Some(body) if is_problem_details(body) => problem_details_fields(body),
             Some(body) => legacy_fields(body),
             None => (None, String::new(), None),
         };
-        Self::Api {
-            code,
-            status,
-            message: ApiMessage::new(message),
-            more_info,
-            retry_after,
-        }
-    }
-}
-
-/// The spec §1.5 table. `None` for codes it does not list.
-fn known_class(code: i64) -> Option<ErrorClass> {
-    use ErrorClass::{FixConfiguration, PermanentForRecipient, RetryLater};
-    let class = match code {
-        // 20404 is "P/C" in the spec; on a create it means the account path does not
-        // resolve, which no recipient change can fix.
-        20003 | 20404 | 21408 | 21606 | 21659 | 21660 => FixConfiguration,
-        // 30007 is carrier filtering (spam, content, unregistered): do not blind-retry;
-        // 30034 is unregistered 10DLC traffic (spec §6.1).
-        30007 | 30034 => FixConfiguration,
-        TOO_MANY_REQUESTS | QUEUE_FULL => RetryLater,
-        // 30001 queue overflow, 30003 handset unreachable, 30008 unknown (retry at most once).
-        30001 | 30003 | 30008 => RetryLater,
-        // 21617 (body too long) cannot succeed as sent; the content must change.
-        21211 | OPTED_OUT | 21614 | 21617 | 30004 | 30005 | 30006 => PermanentForRecipient,
-        _ => return None,
-    };
-    Some(class)
-}
-
-/// The class for a Twilio error code alone, e.g. `ErrorCode` in a status callback.
-///
-/// Codes outside the spec §1.5 table are `PermanentForRecipient`: with no HTTP status to go
-/// by, stopping this one message is the choice that neither spams nor pauses a whole
-/// account by mistake. [`TwilioError::class`] uses the HTTP status for such codes instead.
-pub fn classify_code(code: i64) -> ErrorClass {
-    known_class(code).unwrap_or(ErrorClass::PermanentForRecipient)
-}
-
-fn class_for_status(status: u16) -> ErrorClass {
-    match status {
-        429 | 500..=599 => ErrorClass::RetryLater,
-        // A redirect means the base URL is wrong (we never follow one with credentials).
-        401 | 403 | 300..=399 => ErrorClass::FixConfiguration,
-        400..=499 => ErrorClass::PermanentForRecipient,
-        _ => ErrorClass::RetryLater,
+        Self::Api { code, status, message: ApiMessage::new(message), more_info, retry_after }
     }
 }
 
 /// twilio-python reads a body with `type`, `title`, `status` and `code` as RFC 9457.
 fn is_problem_details(body: &Value) -> bool {
-    ["type", "title", "status", "code"]
-        .iter()
-        .all(|key| body.get(key).is_some())
+    ["type", "title", "status", "code"].iter().all(|key| body.get(key).is_some())
 }
 
 fn problem_details_fields(body: &Value) -> (Option<i64>, String, Option<String>) {
@@ -243,11 +170,7 @@ fn problem_details_fields(body: &Value) -> (Option<i64>, String, Option<String>)
 }
 
 fn legacy_fields(body: &Value) -> (Option<i64>, String, Option<String>) {
-    (
-        code_field(body),
-        text_field(body, "message").unwrap_or_default(),
-        text_field(body, "more_info"),
-    )
+    (code_field(body), text_field(body, "message").unwrap_or_default(), text_field(body, "more_info"))
 }
 
 fn code_field(body: &Value) -> Option<i64> {
@@ -293,20 +216,15 @@ mod tests {
         );
         assert_eq!(error.code(), Some(21211));
         assert_eq!(error.http_status(), Some(400));
-        assert_eq!(
-            error.more_info(),
-            Some("https://www.twilio.com/docs/errors/21211")
-        );
+        assert_eq!(error.more_info(), Some("https://www.twilio.com/docs/errors/21211"));
         assert!(error.api_message().unwrap().contains("5551234567"));
         assert_eq!(error.class(), ErrorClass::PermanentForRecipient);
     }
 
     #[test]
     fn display_and_debug_never_show_twilio_message_text() {
-        let error = api_error(
-            400,
-            r#"{"code": 21211, "message": "The 'To' number 5551234567 is not valid.", "status": 400}"#,
-        );
+        let error =
+            api_error(400, r#"{"code": 21211, "message": "The 'To' number 5551234567 is not valid.", "status": 400}"#);
         assert_eq!(error.to_string(), "Twilio error 21211 (HTTP 400)");
         assert!(!format!("{error:?}").contains("5551234567"));
     }
@@ -319,10 +237,7 @@ mod tests {
         );
         assert!(error.is_opt_out());
         assert_eq!(error.api_message(), Some("Opted out: unsubscribed"));
-        assert_eq!(
-            error.more_info(),
-            Some("https://www.twilio.com/docs/errors/21610")
-        );
+        assert_eq!(error.more_info(), Some("https://www.twilio.com/docs/errors/21610"));
     }
 
     #[test]
@@ -334,10 +249,7 @@ mod tests {
         assert_eq!(api_error(429, "").class(), ErrorClass::RetryLater);
         assert_eq!(api_error(401, "nope").class(), ErrorClass::FixConfiguration);
         assert_eq!(api_error(403, "[]").class(), ErrorClass::FixConfiguration);
-        assert_eq!(
-            api_error(422, "{}").class(),
-            ErrorClass::PermanentForRecipient
-        );
+        assert_eq!(api_error(422, "{}").class(), ErrorClass::PermanentForRecipient);
     }
 
     #[test]
@@ -346,36 +258,6 @@ mod tests {
         assert_eq!(server.class(), ErrorClass::RetryLater);
         let client = api_error(400, r#"{"code": 21602, "status": 400}"#);
         assert_eq!(client.class(), ErrorClass::PermanentForRecipient);
-    }
-
-    #[test]
-    fn the_spec_code_table_decides_for_known_codes() {
-        use ErrorClass::*;
-        let table = [
-            (20003, FixConfiguration),
-            (20404, FixConfiguration),
-            (20429, RetryLater),
-            (21211, PermanentForRecipient),
-            (21408, FixConfiguration),
-            (21610, PermanentForRecipient),
-            (21614, PermanentForRecipient),
-            (21606, FixConfiguration),
-            (21659, FixConfiguration),
-            (21660, FixConfiguration),
-            (21611, RetryLater),
-            (21617, PermanentForRecipient),
-            (30001, RetryLater),
-            (30003, RetryLater),
-            (30004, PermanentForRecipient),
-            (30005, PermanentForRecipient),
-            (30006, PermanentForRecipient),
-            (30007, FixConfiguration),
-            (30008, RetryLater),
-        ];
-        for (code, class) in table {
-            assert_eq!(classify_code(code), class, "{code}");
-        }
-        assert_eq!(classify_code(39999), PermanentForRecipient);
     }
 
     #[test]
@@ -396,9 +278,7 @@ mod tests {
     #[test]
     fn only_ambiguous_failures_may_have_sent_a_message() {
         assert!(TwilioError::Timeout.may_have_been_sent());
-        let refused = TwilioError::Transport {
-            detail: "connection refused".into(),
-        };
+        let refused = TwilioError::Transport { detail: "connection refused".into() };
         assert!(!refused.may_have_been_sent());
         assert!(!api_error(400, r#"{"code": 21211}"#).may_have_been_sent());
     }

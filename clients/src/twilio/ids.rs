@@ -23,9 +23,7 @@ pub struct SidError {
 /// `^{prefix}[0-9a-fA-F]{32}$` for any of `prefixes`.
 pub(crate) fn is_sid(value: &str, prefixes: &[&str]) -> bool {
     prefixes.iter().any(|prefix| {
-        value
-            .strip_prefix(prefix)
-            .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        value.strip_prefix(prefix).is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
     })
 }
 
@@ -80,12 +78,7 @@ macro_rules! sid_newtype {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct AccountSid(String);
 
-sid_newtype!(
-    AccountSid,
-    "Account SID",
-    "AC followed by 32 hexadecimal digits",
-    ["AC"]
-);
+sid_newtype!(AccountSid, "Account SID", "AC followed by 32 hexadecimal digits", ["AC"]);
 
 impl fmt::Debug for AccountSid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -98,23 +91,13 @@ impl fmt::Debug for AccountSid {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MessagingServiceSid(String);
 
-sid_newtype!(
-    MessagingServiceSid,
-    "Messaging Service SID",
-    "MG followed by 32 hexadecimal digits",
-    ["MG"]
-);
+sid_newtype!(MessagingServiceSid, "Messaging Service SID", "MG followed by 32 hexadecimal digits", ["MG"]);
 
 /// A message's SID: `SM…` for SMS, `MM…` for MMS.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MessageSid(String);
 
-sid_newtype!(
-    MessageSid,
-    "Message SID",
-    "SM or MM followed by 32 hexadecimal digits",
-    ["SM", "MM"]
-);
+sid_newtype!(MessageSid, "Message SID", "SM or MM followed by 32 hexadecimal digits", ["SM", "MM"]);
 
 impl fmt::Display for MessageSid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

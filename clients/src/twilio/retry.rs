@@ -15,11 +15,7 @@ const JITTER_FRACTION: f64 = 0.1;
 
 /// The wait before retry number `retry` (0 for the first), or `None` when no retry is
 /// left or Twilio asked for a longer wait than we hold a request for.
-pub(crate) fn retry_delay(
-    settings: &RetrySettings,
-    retry: u32,
-    retry_after: Option<Duration>,
-) -> Option<Duration> {
+pub(crate) fn retry_delay(settings: &RetrySettings, retry: u32, retry_after: Option<Duration>) -> Option<Duration> {
     if retry >= settings.max_retries {
         return None;
     }
@@ -64,10 +60,7 @@ mod tests {
         for (retry, nominal_ms) in [(0, 100.0), (1, 200.0), (2, 400.0)] {
             let wait = retry_delay(&settings(), retry, None).unwrap();
             let ms = wait.as_secs_f64() * 1_000.0;
-            assert!(
-                (nominal_ms * 0.9..=nominal_ms * 1.1).contains(&ms),
-                "{retry}: {ms}"
-            );
+            assert!((nominal_ms * 0.9..=nominal_ms * 1.1).contains(&ms), "{retry}: {ms}");
         }
     }
 
@@ -93,25 +86,14 @@ mod tests {
     fn retry_after_is_honoured_unless_it_is_too_long_to_wait_inline() {
         let short = Duration::from_secs(2);
         assert_eq!(retry_delay(&settings(), 0, Some(short)), Some(short));
-        assert_eq!(
-            retry_delay(&settings(), 0, Some(Duration::from_secs(30))),
-            None
-        );
+        assert_eq!(retry_delay(&settings(), 0, Some(Duration::from_secs(30))), None);
     }
 
     #[test]
     fn retry_after_reads_seconds_and_http_dates() {
-        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(
-            parse_retry_after(" 2 ", now),
-            Some(Duration::from_secs(2))
-        );
-        assert_eq!(
-            parse_retry_after("Thu, 01 Jan 2026 00:00:05 GMT", now),
-            Some(Duration::from_secs(5))
-        );
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(parse_retry_after(" 2 ", now), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("Thu, 01 Jan 2026 00:00:05 GMT", now), Some(Duration::from_secs(5)));
         assert_eq!(parse_retry_after("soon", now), None);
     }
 }

@@ -147,19 +147,11 @@ impl<'de> Deserialize<'de> for Sender {
 
 /// `^\+[1-9]\d{1,14}$` (spec §8) after dropping common formatting characters.
 fn parse_e164(text: &str) -> Result<String, SenderError> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-        .collect();
+    let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
     let digits = &compact[1..];
-    let valid = (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if valid {
-        Ok(compact)
-    } else {
-        Err(SenderError::NotE164)
-    }
+    let valid =
+        (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0');
+    if valid { Ok(compact) } else { Err(SenderError::NotE164) }
 }
 
 fn is_short_code(text: &str) -> bool {
@@ -233,11 +225,7 @@ mod tests {
             assert_eq!(sender.kind(), SenderKind::Alphanumeric, "{ok}");
         }
         for bad in ["TwelveLetter", "Café", "shop!", "12 34"] {
-            assert_eq!(
-                Sender::parse(bad),
-                Err(SenderError::InvalidAlphanumericId),
-                "{bad}"
-            );
+            assert_eq!(Sender::parse(bad), Err(SenderError::InvalidAlphanumericId), "{bad}");
         }
     }
 

@@ -64,10 +64,7 @@ pub enum SettingsError {
     )]
     InsecureUrl,
     #[error("Twilio setting `{field}` is out of range: {reason}")]
-    OutOfRange {
-        field: &'static str,
-        reason: &'static str,
-    },
+    OutOfRange { field: &'static str, reason: &'static str },
     #[error("could not build the Twilio HTTP client: {0}")]
     HttpClient(String),
 }
@@ -85,16 +82,10 @@ impl TwilioClientSettings {
     pub(crate) fn validate(&self) -> Result<(Url, RetrySettings), SettingsError> {
         let base = parse_base_url(&self.api_base_url, self.allow_insecure_http)?;
         if self.timeout_milliseconds == 0 {
-            return Err(SettingsError::OutOfRange {
-                field: "timeout_milliseconds",
-                reason: "must be above 0",
-            });
+            return Err(SettingsError::OutOfRange { field: "timeout_milliseconds", reason: "must be above 0" });
         }
         if self.max_retries > MAX_RETRIES_LIMIT {
-            return Err(SettingsError::OutOfRange {
-                field: "max_retries",
-                reason: "must be at most 3",
-            });
+            return Err(SettingsError::OutOfRange { field: "max_retries", reason: "must be at most 3" });
         }
         if self.max_backoff_milliseconds < self.base_backoff_milliseconds {
             return Err(SettingsError::OutOfRange {
@@ -114,23 +105,17 @@ impl TwilioClientSettings {
 /// https (or http when allowed), no query or fragment, path ending in `/` so that
 /// `Url::join` appends below any path prefix instead of replacing its last segment.
 fn parse_base_url(raw: &str, allow_insecure_http: bool) -> Result<Url, SettingsError> {
-    let mut url = Url::parse(raw).map_err(|e| SettingsError::InvalidUrl {
-        reason: e.to_string(),
-    })?;
+    let mut url = Url::parse(raw).map_err(|e| SettingsError::InvalidUrl { reason: e.to_string() })?;
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure_http => {}
         "http" => return Err(SettingsError::InsecureUrl),
         _ => {
-            return Err(SettingsError::InvalidUrl {
-                reason: "the scheme must be https".into(),
-            });
+            return Err(SettingsError::InvalidUrl { reason: "the scheme must be https".into() });
         }
     }
     if url.query().is_some() || url.fragment().is_some() || url.password().is_some() {
-        return Err(SettingsError::InvalidUrl {
-            reason: "it must not carry a query, fragment or password".into(),
-        });
+        return Err(SettingsError::InvalidUrl { reason: "it must not carry a query, fragment or password".into() });
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
@@ -177,14 +162,9 @@ mod tests {
 
     #[test]
     fn plain_http_is_refused_unless_allowed() {
-        let mut settings = TwilioClientSettings {
-            api_base_url: "http://127.0.0.1:9".into(),
-            ..TwilioClientSettings::default()
-        };
-        assert!(matches!(
-            settings.validate(),
-            Err(SettingsError::InsecureUrl)
-        ));
+        let mut settings =
+            TwilioClientSettings { api_base_url: "http://127.0.0.1:9".into(), ..TwilioClientSettings::default() };
+        assert!(matches!(settings.validate(), Err(SettingsError::InsecureUrl)));
         settings.allow_insecure_http = true;
         assert!(settings.validate().is_ok());
     }
@@ -197,35 +177,20 @@ mod tests {
         };
         let (base, _) = settings.validate().unwrap();
         let joined = base.join("2010-04-01/Accounts").unwrap();
-        assert_eq!(
-            joined.as_str(),
-            "https://proxy.example.com/twilio/2010-04-01/Accounts"
-        );
+        assert_eq!(joined.as_str(), "https://proxy.example.com/twilio/2010-04-01/Accounts");
     }
 
     #[test]
     fn out_of_range_numbers_and_odd_urls_are_refused() {
         let bad = [
-            TwilioClientSettings {
-                max_retries: 4,
-                ..TwilioClientSettings::default()
-            },
-            TwilioClientSettings {
-                timeout_milliseconds: 0,
-                ..TwilioClientSettings::default()
-            },
-            TwilioClientSettings {
-                base_backoff_milliseconds: 5_000,
-                ..TwilioClientSettings::default()
-            },
+            TwilioClientSettings { max_retries: 4, ..TwilioClientSettings::default() },
+            TwilioClientSettings { timeout_milliseconds: 0, ..TwilioClientSettings::default() },
+            TwilioClientSettings { base_backoff_milliseconds: 5_000, ..TwilioClientSettings::default() },
             TwilioClientSettings {
                 api_base_url: "https://api.twilio.com/?x=1".into(),
                 ..TwilioClientSettings::default()
             },
-            TwilioClientSettings {
-                api_base_url: "ftp://api.twilio.com".into(),
-                ..TwilioClientSettings::default()
-            },
+            TwilioClientSettings { api_base_url: "ftp://api.twilio.com".into(), ..TwilioClientSettings::default() },
         ];
         for settings in bad {
             assert!(settings.validate().is_err(), "{settings:?}");

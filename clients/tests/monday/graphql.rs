@@ -38,10 +38,7 @@ async fn query_with(client: &MondayClient, token: &SecretString) -> Result<Value
 async fn a_query_sends_the_raw_token_the_pinned_version_and_object_variables() {
     let (monday, client) = spawn_authorized().await;
 
-    client
-        .graphql(&token(), ITEM_QUERY, Value::Null)
-        .await
-        .unwrap();
+    client.graphql(&token(), ITEM_QUERY, Value::Null).await.unwrap();
 
     let sent = &monday.graphql_requests()[0];
     assert_eq!(sent.authorization.as_deref(), Some(TOKEN));
@@ -64,14 +61,7 @@ async fn items_come_back_with_column_values_as_json_strings() {
         ],
     );
 
-    let data = client
-        .graphql(
-            &token(),
-            ITEM_QUERY,
-            json!({"itemIds": ["987"], "columnIds": ["phone"]}),
-        )
-        .await
-        .unwrap();
+    let data = client.graphql(&token(), ITEM_QUERY, json!({"itemIds": ["987"], "columnIds": ["phone"]})).await.unwrap();
 
     let item = &data["items"][0];
     assert_eq!(item["id"], "987");
@@ -88,36 +78,20 @@ async fn create_update_returns_the_new_update_id() {
     let (monday, client) = spawn_authorized().await;
     let mutation = "mutation ($itemId: ID!, $body: String!) { create_update(item_id: $itemId, body: $body) { id } }";
 
-    let data = client
-        .graphql(
-            &token(),
-            mutation,
-            json!({"itemId": "987", "body": "Reply: YES"}),
-        )
-        .await
-        .unwrap();
+    let data = client.graphql(&token(), mutation, json!({"itemId": "987", "body": "Reply: YES"})).await.unwrap();
 
     assert_eq!(data["create_update"]["id"], "1");
     let update = &monday.updates()[0];
-    assert_eq!(
-        (update.item_id.as_str(), update.body.as_str()),
-        ("987", "Reply: YES")
-    );
+    assert_eq!((update.item_id.as_str(), update.body.as_str()), ("987", "Reply: YES"));
 }
 
 #[tokio::test]
 async fn variables_that_are_not_an_object_are_refused_before_sending() {
     let (monday, client) = spawn_authorized().await;
 
-    let error = client
-        .graphql(&token(), ITEM_QUERY, json!("[1]"))
-        .await
-        .unwrap_err();
+    let error = client.graphql(&token(), ITEM_QUERY, json!("[1]")).await.unwrap_err();
 
-    assert!(
-        matches!(error, MondayApiError::Permanent { status: None, .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, MondayApiError::Permanent { status: None, .. }), "{error:?}");
     assert!(monday.graphql_requests().is_empty());
 }
 
@@ -146,10 +120,7 @@ async fn a_legacy_complexity_exception_takes_its_wait_from_the_message() {
 
         let error = query_once(&client).await.unwrap_err();
 
-        assert!(
-            matches!(error, MondayApiError::RateLimited { .. }),
-            "status {status}: {error:?}"
-        );
+        assert!(matches!(error, MondayApiError::RateLimited { .. }), "status {status}: {error:?}");
         assert_eq!(error.retry_after(), Some(Duration::from_secs(12)));
     }
 }
@@ -161,10 +132,7 @@ async fn a_429_waits_as_long_as_retry_after_says() {
 
     let error = query_once(&client).await.unwrap_err();
 
-    assert!(
-        matches!(error, MondayApiError::RateLimited { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, MondayApiError::RateLimited { .. }), "{error:?}");
     assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
 }
 
@@ -178,10 +146,7 @@ async fn the_daily_limit_waits_until_the_next_utc_midnight() {
     let MondayApiError::DailyLimit { resets_at } = error else {
         panic!("expected DailyLimit, got {error:?}");
     };
-    assert_eq!(
-        (resets_at.hour(), resets_at.minute(), resets_at.second()),
-        (0, 0, 0)
-    );
+    assert_eq!((resets_at.hour(), resets_at.minute(), resets_at.second()), (0, 0, 0));
     assert!(resets_at > Utc::now() && resets_at <= Utc::now() + TimeDelta::days(1));
     assert!(error.is_retryable());
 }
@@ -204,10 +169,7 @@ async fn an_unknown_token_is_unauthorized_and_not_retried_as_is() {
 
     let error = query_once(&client).await.unwrap_err();
 
-    assert!(
-        matches!(error, MondayApiError::Unauthorized { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, MondayApiError::Unauthorized { .. }), "{error:?}");
     assert!(!error.is_retryable());
 }
 
@@ -215,19 +177,13 @@ async fn an_unknown_token_is_unauthorized_and_not_retried_as_is() {
 async fn an_expired_oauth_token_is_unauthorized() {
     let (monday, client) = spawn_monday().await;
     monday.set_accept_any_code(true);
-    let tokens = client
-        .exchange_code("any-code", "https://x.example/cb", "v")
-        .await
-        .unwrap();
+    let tokens = client.exchange_code("any-code", "https://x.example/cb", "v").await.unwrap();
     assert!(query_with(&client, &tokens.access_token).await.is_ok());
     monday.expire_token(tokens.access_token.expose_secret());
 
     let error = query_with(&client, &tokens.access_token).await.unwrap_err();
 
-    assert!(
-        matches!(error, MondayApiError::Unauthorized { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, MondayApiError::Unauthorized { .. }), "{error:?}");
 }
 
 #[tokio::test]
@@ -250,16 +206,7 @@ async fn an_html_gateway_timeout_is_transient() {
 
     let error = query_once(&client).await.unwrap_err();
 
-    assert!(
-        matches!(
-            error,
-            MondayApiError::Transient {
-                status: Some(504),
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, MondayApiError::Transient { status: Some(504), .. }), "{error:?}");
     assert!(error.is_retryable());
     assert_eq!(error.retry_after(), None);
 }
@@ -285,16 +232,7 @@ async fn an_unclassified_4xx_is_permanent() {
 
     let error = query_once(&client).await.unwrap_err();
 
-    assert!(
-        matches!(
-            error,
-            MondayApiError::Permanent {
-                status: Some(403),
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, MondayApiError::Permanent { status: Some(403), .. }), "{error:?}");
 }
 
 #[tokio::test]
@@ -305,10 +243,7 @@ async fn an_unreachable_api_is_transient() {
 
     let error = query_once(&client).await.unwrap_err();
 
-    assert!(
-        matches!(error, MondayApiError::Transient { status: None, .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, MondayApiError::Transient { status: None, .. }), "{error:?}");
 }
 
 #[tokio::test]

@@ -15,10 +15,7 @@ const ACCOUNT_ID: u64 = 777_777;
 
 fn assert_close(actual: Option<chrono::DateTime<Utc>>, expected: chrono::DateTime<Utc>) {
     let actual = actual.expect("an expiry");
-    assert!(
-        (actual - expected).abs() <= TimeDelta::seconds(3),
-        "{actual} vs {expected}"
-    );
+    assert!((actual - expected).abs() <= TimeDelta::seconds(3), "{actual} vs {expected}");
 }
 
 #[tokio::test]
@@ -26,20 +23,10 @@ async fn the_authorize_url_carries_client_scopes_state_and_an_s256_challenge() {
     let (_monday, client) = spawn_monday().await;
     let pkce = Pkce::generate();
 
-    let url = client.authorize_url(
-        REDIRECT_URI,
-        "state-1",
-        &pkce.challenge,
-        &["boards:read", "updates:write"],
-    );
+    let url = client.authorize_url(REDIRECT_URI, "state-1", &pkce.challenge, &["boards:read", "updates:write"]);
 
     let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    let get = |key: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     assert_eq!(get("client_id"), Some(drip_testkit::monday::CLIENT_ID));
     assert_eq!(get("redirect_uri"), Some(REDIRECT_URI));
     assert_eq!(get("scope"), Some("boards:read updates:write"));
@@ -53,30 +40,15 @@ async fn the_authorize_redirect_yields_a_code_that_exchanges_for_tokens() {
     let (monday, client) = spawn_monday().await;
     let pkce = Pkce::generate();
     let url = client.authorize_url(REDIRECT_URI, "state-2", &pkce.challenge, &["boards:read"]);
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     let redirect = browser.get(url).send().await.unwrap();
 
     let location = redirect.headers()["location"].to_str().unwrap();
     let location = url::Url::parse(location).unwrap();
-    let code = location
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
-    assert!(
-        location
-            .query_pairs()
-            .any(|(k, v)| k == "state" && v == "state-2")
-    );
-    let tokens = client
-        .exchange_code(&code, REDIRECT_URI, pkce.verifier())
-        .await
-        .unwrap();
+    let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    assert!(location.query_pairs().any(|(k, v)| k == "state" && v == "state-2"));
+    let tokens = client.exchange_code(&code, REDIRECT_URI, pkce.verifier()).await.unwrap();
     assert!(monday.accepts_token(tokens.access_token.expose_secret()));
 }
 
@@ -86,10 +58,7 @@ async fn a_code_exchange_sends_the_documented_json_body() {
     let pkce = Pkce::generate();
     let code = monday.issue_code(ACCOUNT_ID, REDIRECT_URI, &pkce.challenge);
 
-    client
-        .exchange_code(&code, REDIRECT_URI, pkce.verifier())
-        .await
-        .unwrap();
+    client.exchange_code(&code, REDIRECT_URI, pkce.verifier()).await.unwrap();
 
     let sent = &monday.requests()[0];
     assert_eq!(sent.path, "/oauth_ms/oauth/token");
@@ -108,18 +77,12 @@ async fn an_oauth_2_1_token_expires_when_its_jwt_exp_says() {
     let pkce = Pkce::generate();
     let code = monday.issue_code(ACCOUNT_ID, REDIRECT_URI, &pkce.challenge);
 
-    let tokens = client
-        .exchange_code(&code, REDIRECT_URI, pkce.verifier())
-        .await
-        .unwrap();
+    let tokens = client.exchange_code(&code, REDIRECT_URI, pkce.verifier()).await.unwrap();
 
     assert_close(tokens.expires_at, Utc::now() + TimeDelta::seconds(600));
     assert!(tokens.refresh_token.is_some());
     assert_eq!(tokens.token_type, "Bearer");
-    assert_eq!(
-        tokens.scope.as_deref(),
-        Some("boards:read boards:write updates:write")
-    );
+    assert_eq!(tokens.scope.as_deref(), Some("boards:read boards:write updates:write"));
 }
 
 #[tokio::test]
@@ -129,10 +92,7 @@ async fn expires_in_wins_when_monday_sends_it() {
     let pkce = Pkce::generate();
     let code = monday.issue_code(ACCOUNT_ID, REDIRECT_URI, &pkce.challenge);
 
-    let tokens = client
-        .exchange_code(&code, REDIRECT_URI, pkce.verifier())
-        .await
-        .unwrap();
+    let tokens = client.exchange_code(&code, REDIRECT_URI, pkce.verifier()).await.unwrap();
 
     assert_close(tokens.expires_at, Utc::now() + TimeDelta::seconds(120));
 }
@@ -142,15 +102,9 @@ async fn a_wrong_code_verifier_is_an_invalid_grant() {
     let (monday, client) = spawn_monday().await;
     let code = monday.issue_code(ACCOUNT_ID, REDIRECT_URI, &Pkce::generate().challenge);
 
-    let error = client
-        .exchange_code(&code, REDIRECT_URI, Pkce::generate().verifier())
-        .await
-        .unwrap_err();
+    let error = client.exchange_code(&code, REDIRECT_URI, Pkce::generate().verifier()).await.unwrap_err();
 
-    assert!(
-        matches!(error, OAuthError::InvalidGrant { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, OAuthError::InvalidGrant { .. }), "{error:?}");
     assert!(error.requires_reauthorization());
     assert!(!error.is_retryable());
 }
@@ -160,19 +114,11 @@ async fn an_authorization_code_works_only_once() {
     let (monday, client) = spawn_monday().await;
     let pkce = Pkce::generate();
     let code = monday.issue_code(ACCOUNT_ID, REDIRECT_URI, &pkce.challenge);
-    client
-        .exchange_code(&code, REDIRECT_URI, pkce.verifier())
-        .await
-        .unwrap();
+    client.exchange_code(&code, REDIRECT_URI, pkce.verifier()).await.unwrap();
 
-    let again = client
-        .exchange_code(&code, REDIRECT_URI, pkce.verifier())
-        .await;
+    let again = client.exchange_code(&code, REDIRECT_URI, pkce.verifier()).await;
 
-    assert!(
-        matches!(again, Err(OAuthError::InvalidGrant { .. })),
-        "{again:?}"
-    );
+    assert!(matches!(again, Err(OAuthError::InvalidGrant { .. })), "{again:?}");
 }
 
 async fn exchange(
@@ -181,10 +127,7 @@ async fn exchange(
 ) -> TokenSet {
     let pkce = Pkce::generate();
     let code = monday.issue_code(ACCOUNT_ID, REDIRECT_URI, &pkce.challenge);
-    client
-        .exchange_code(&code, REDIRECT_URI, pkce.verifier())
-        .await
-        .unwrap()
+    client.exchange_code(&code, REDIRECT_URI, pkce.verifier()).await.unwrap()
 }
 
 #[tokio::test]
@@ -197,10 +140,7 @@ async fn a_refresh_rotates_the_refresh_token_and_the_old_one_stops_working() {
 
     let new_refresh = second.refresh_token.clone().unwrap();
     assert_ne!(new_refresh.expose_secret(), old_refresh.expose_secret());
-    assert_ne!(
-        second.access_token.expose_secret(),
-        first.access_token.expose_secret()
-    );
+    assert_ne!(second.access_token.expose_secret(), first.access_token.expose_secret());
     let sent = monday.requests().last().unwrap().json().unwrap();
     assert_eq!(sent["grant_type"], "refresh_token");
     let reused = client.refresh(&old_refresh).await.unwrap_err();
@@ -213,10 +153,7 @@ async fn a_revoked_access_token_is_refused_by_the_api() {
     let (monday, client) = spawn_monday().await;
     let tokens = exchange(&monday, &client).await;
 
-    client
-        .revoke(&tokens.access_token, TokenTypeHint::AccessToken)
-        .await
-        .unwrap();
+    client.revoke(&tokens.access_token, TokenTypeHint::AccessToken).await.unwrap();
 
     assert!(!monday.accepts_token(tokens.access_token.expose_secret()));
     let sent = monday.requests().last().unwrap().json().unwrap();
@@ -228,16 +165,10 @@ async fn a_revoked_refresh_token_can_no_longer_refresh() {
     let (monday, client) = spawn_monday().await;
     let refresh = exchange(&monday, &client).await.refresh_token.unwrap();
 
-    client
-        .revoke(&refresh, TokenTypeHint::RefreshToken)
-        .await
-        .unwrap();
+    client.revoke(&refresh, TokenTypeHint::RefreshToken).await.unwrap();
 
     let error = client.refresh(&refresh).await.unwrap_err();
-    assert!(
-        matches!(error, OAuthError::InvalidGrant { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, OAuthError::InvalidGrant { .. }), "{error:?}");
 }
 
 #[tokio::test]
@@ -245,10 +176,7 @@ async fn a_legacy_token_never_expires_and_has_no_refresh_token() {
     let (monday, client) = spawn_monday().await;
     let code = monday.issue_code(ACCOUNT_ID, REDIRECT_URI, "");
 
-    let tokens = client
-        .exchange_legacy_code(&code, REDIRECT_URI)
-        .await
-        .unwrap();
+    let tokens = client.exchange_legacy_code(&code, REDIRECT_URI).await.unwrap();
 
     assert_eq!(tokens.expires_at, None);
     assert!(tokens.refresh_token.is_none());
@@ -265,10 +193,7 @@ async fn wrong_client_credentials_are_rejected_and_not_retryable() {
     let client = drip_clients::monday::MondayClient::new(settings).unwrap();
     monday.set_accept_any_code(true);
 
-    let error = client
-        .exchange_code("any", REDIRECT_URI, "verifier")
-        .await
-        .unwrap_err();
+    let error = client.exchange_code("any", REDIRECT_URI, "verifier").await.unwrap_err();
 
     assert!(
         matches!(&error, OAuthError::Rejected { status: 401, error, .. } if error == "invalid_client"),

@@ -13,10 +13,7 @@ async fn plain_http_endpoints_are_refused_unless_insecure_http_is_allowed() {
 
     let error = MondayClient::new(settings).expect_err("http must be refused");
 
-    assert!(
-        matches!(error, SettingsError::InsecureUrl { field: "api_url" }),
-        "{error:?}"
-    );
+    assert!(matches!(error, SettingsError::InsecureUrl { field: "api_url" }), "{error:?}");
     assert!(error.to_string().contains("allow_insecure_http"), "{error}");
 }
 
@@ -31,10 +28,7 @@ async fn the_client_never_prints_its_client_secret() {
 
 #[test]
 fn the_default_settings_build_a_client_for_monday_over_https() {
-    let settings = drip_clients::monday::MondayClientSettings::new(
-        "id",
-        secrecy::SecretString::from("secret"),
-    );
+    let settings = drip_clients::monday::MondayClientSettings::new("id", secrecy::SecretString::from("secret"));
 
     assert!(MondayClient::new(settings).is_ok());
 }

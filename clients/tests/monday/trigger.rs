@@ -20,9 +20,7 @@ fn output_fields() -> Value {
 }
 
 async fn fire(client: &MondayClient, url: &str, auth: TriggerAuth) -> Result<(), MondayApiError> {
-    client
-        .fire_trigger(url, APP_ID, &signing_secret(), output_fields(), auth)
-        .await
+    client.fire_trigger(url, APP_ID, &signing_secret(), output_fields(), auth).await
 }
 
 #[tokio::test]
@@ -30,36 +28,17 @@ async fn a_trigger_fires_with_a_one_minute_bearer_jwt_naming_the_app() {
     let (monday, client) = spawn_monday().await;
     monday.require_trigger_auth(APP_ID, SIGNING_SECRET);
 
-    fire(
-        &client,
-        &monday.webhook_url(SUBSCRIPTION_ID),
-        TriggerAuth::Jwt,
-    )
-    .await
-    .unwrap();
+    fire(&client, &monday.webhook_url(SUBSCRIPTION_ID), TriggerAuth::Jwt).await.unwrap();
 
     let call = &monday.trigger_calls()[0];
     assert_eq!(call.answered_status, 200);
     assert_eq!(call.subscription_id, SUBSCRIPTION_ID.to_string());
-    assert_eq!(
-        call.body,
-        json!({"trigger": {"outputFields": output_fields()}})
-    );
-    let jwt = call
-        .authorization
-        .as_deref()
-        .unwrap()
-        .strip_prefix("Bearer ")
-        .unwrap();
+    assert_eq!(call.body, json!({"trigger": {"outputFields": output_fields()}}));
+    let jwt = call.authorization.as_deref().unwrap().strip_prefix("Bearer ").unwrap();
     let key = DecodingKey::from_secret(SIGNING_SECRET.as_bytes()).unwrap();
-    let claims = jsonwebtoken::decode::<Value>(jwt, &key, &Validation::new(Algorithm::HS256))
-        .unwrap()
-        .claims;
+    let claims = jsonwebtoken::decode::<Value>(jwt, &key, &Validation::new(Algorithm::HS256)).unwrap().claims;
     assert_eq!(claims["appId"], APP_ID);
-    assert_eq!(
-        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
-        60
-    );
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 60);
 }
 
 #[tokio::test]
@@ -67,13 +46,7 @@ async fn a_trigger_can_fire_with_the_raw_signing_secret() {
     let (monday, client) = spawn_monday().await;
     monday.require_trigger_auth(APP_ID, SIGNING_SECRET);
 
-    fire(
-        &client,
-        &monday.webhook_url(SUBSCRIPTION_ID),
-        TriggerAuth::RawSecret,
-    )
-    .await
-    .unwrap();
+    fire(&client, &monday.webhook_url(SUBSCRIPTION_ID), TriggerAuth::RawSecret).await.unwrap();
 
     let call = &monday.trigger_calls()[0];
     assert_eq!(call.authorization.as_deref(), Some(SIGNING_SECRET));
@@ -91,24 +64,11 @@ async fn a_failing_webhook_is_transient_until_it_recovers() {
     let third = fire(&client, &url, TriggerAuth::Jwt).await;
 
     for error in [first, second] {
-        assert!(
-            matches!(
-                error,
-                MondayApiError::Transient {
-                    status: Some(500),
-                    ..
-                }
-            ),
-            "{error:?}"
-        );
+        assert!(matches!(error, MondayApiError::Transient { status: Some(500), .. }), "{error:?}");
         assert!(error.is_retryable());
     }
     assert!(third.is_ok());
-    let statuses: Vec<u16> = monday
-        .trigger_calls()
-        .iter()
-        .map(|c| c.answered_status)
-        .collect();
+    let statuses: Vec<u16> = monday.trigger_calls().iter().map(|c| c.answered_status).collect();
     assert_eq!(statuses, [500, 500, 200]);
 }
 
@@ -117,18 +77,9 @@ async fn a_trigger_signed_with_the_wrong_secret_is_unauthorized() {
     let (monday, client) = spawn_monday().await;
     monday.require_trigger_auth(APP_ID, "a-different-secret");
 
-    let error = fire(
-        &client,
-        &monday.webhook_url(SUBSCRIPTION_ID),
-        TriggerAuth::Jwt,
-    )
-    .await
-    .unwrap_err();
+    let error = fire(&client, &monday.webhook_url(SUBSCRIPTION_ID), TriggerAuth::Jwt).await.unwrap_err();
 
-    assert!(
-        matches!(error, MondayApiError::Unauthorized { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, MondayApiError::Unauthorized { .. }), "{error:?}");
 }
 
 #[tokio::test]
@@ -143,17 +94,8 @@ async fn plain_http_webhooks_are_refused_outside_test_mode() {
     settings.revoke_url = "https://auth.monday.com/oauth_ms/oauth/revoke".into();
     let client = MondayClient::new(settings).unwrap();
 
-    let error = fire(
-        &client,
-        &monday.webhook_url(SUBSCRIPTION_ID),
-        TriggerAuth::Jwt,
-    )
-    .await
-    .unwrap_err();
+    let error = fire(&client, &monday.webhook_url(SUBSCRIPTION_ID), TriggerAuth::Jwt).await.unwrap_err();
 
-    assert!(
-        matches!(error, MondayApiError::Permanent { status: None, .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, MondayApiError::Permanent { status: None, .. }), "{error:?}");
     assert!(monday.trigger_calls().is_empty());
 }

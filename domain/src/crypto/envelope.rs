@@ -54,17 +54,20 @@ pub enum Purpose {
     TwilioCredentials,
     Conversation,
     Enrolment,
+    /// A queued SMS (recipient, body, credentials) between acceptance and Twilio's answer.
+    SendJob,
 }
 
 impl Purpose {
     /// Every purpose, so tests can check the labels stay distinct.
-    pub const ALL: [Purpose; 6] = [
+    pub const ALL: [Purpose; 7] = [
         Purpose::OAuthAccessToken,
         Purpose::OAuthRefreshToken,
         Purpose::OAuthState,
         Purpose::TwilioCredentials,
         Purpose::Conversation,
         Purpose::Enrolment,
+        Purpose::SendJob,
     ];
 
     /// The stable label bound into the associated data.
@@ -76,6 +79,7 @@ impl Purpose {
             Purpose::TwilioCredentials => "twilio-credentials",
             Purpose::Conversation => "conversation",
             Purpose::Enrolment => "enrolment",
+            Purpose::SendJob => "send-job",
         }
     }
 }
@@ -94,11 +98,7 @@ pub enum CryptoConfigError {
     #[error("key {key_id} is not valid standard base64")]
     InvalidBase64 { key_id: u8 },
     #[error("key {key_id} decodes to {actual} bytes; AES-256-SIV needs {expected}")]
-    WrongKeyLength {
-        key_id: u8,
-        expected: usize,
-        actual: usize,
-    },
+    WrongKeyLength { key_id: u8, expected: usize, actual: usize },
 }
 
 /// Why an envelope did not open. No variant carries plaintext, ciphertext or key bytes.
@@ -114,9 +114,7 @@ pub enum OpenError {
     UnknownKey(u8),
     /// AES-SIV cannot tell these apart: a changed byte, another account, another purpose
     /// and the wrong key bytes under a known id all fail the same tag check.
-    #[error(
-        "the sealed value failed authentication (tampered, or sealed for another account or purpose)"
-    )]
+    #[error("the sealed value failed authentication (tampered, or sealed for another account or purpose)")]
     Authentication,
 }
 
@@ -144,10 +142,7 @@ pub struct KeyRing {
 
 impl fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyRing")
-            .field("key_ids", &self.key_ids())
-            .field("current", &self.current)
-            .finish()
+        f.debug_struct("KeyRing").field("key_ids", &self.key_ids()).field("current", &self.current).finish()
     }
 }
 
@@ -188,11 +183,7 @@ impl KeyRing {
         KeyRing { keys, current: id }
     }
 
-    fn checked(
-        keys: BTreeMap<u8, SecretKey>,
-        current: u8,
-        duplicate: Option<u8>,
-    ) -> Result<Self, CryptoConfigError> {
+    fn checked(keys: BTreeMap<u8, SecretKey>, current: u8, duplicate: Option<u8>) -> Result<Self, CryptoConfigError> {
         if let Some(id) = duplicate {
             return Err(CryptoConfigError::DuplicateKeyId(id));
         }
@@ -245,11 +236,7 @@ impl KeyRing {
         let (head, body) = out.split_at_mut(BODY_START);
         let tag = self.keys[&self.current]
             .cipher()
-            .encrypt_inout_detached(
-                &Nonce::from(nonce),
-                &associated_data(purpose, account),
-                body.into(),
-            )
+            .encrypt_inout_detached(&Nonce::from(nonce), &associated_data(purpose, account), body.into())
             // S2V fails only with more than 126 header strings; we pass two.
             .expect("AES-SIV encryption with two header strings cannot fail");
         head[TAG_START..].copy_from_slice(&tag);
@@ -257,32 +244,19 @@ impl KeyRing {
     }
 
     /// Opens an envelope sealed under any key in the ring for this purpose and account.
-    pub fn open(
-        &self,
-        purpose: Purpose,
-        account: AccountId,
-        sealed: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    pub fn open(&self, purpose: Purpose, account: AccountId, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
         if sealed.len() < MIN_SEALED_LEN {
             return Err(OpenError::Truncated { len: sealed.len() });
         }
         if sealed[0] != FORMAT_VERSION {
             return Err(OpenError::UnsupportedVersion(sealed[0]));
         }
-        let key = self
-            .keys
-            .get(&sealed[1])
-            .ok_or(OpenError::UnknownKey(sealed[1]))?;
+        let key = self.keys.get(&sealed[1]).ok_or(OpenError::UnknownKey(sealed[1]))?;
         let nonce = Nonce::try_from(&sealed[NONCE_START..TAG_START]).expect("fixed nonce slice");
         let tag = Tag::try_from(&sealed[TAG_START..BODY_START]).expect("fixed tag slice");
         let mut plaintext = Zeroizing::new(sealed[BODY_START..].to_vec());
         key.cipher()
-            .decrypt_inout_detached(
-                &nonce,
-                &associated_data(purpose, account),
-                plaintext.as_mut_slice().into(),
-                &tag,
-            )
+            .decrypt_inout_detached(&nonce, &associated_data(purpose, account), plaintext.as_mut_slice().into(), &tag)
             .map_err(|_| OpenError::Authentication)?;
         Ok(plaintext)
     }
@@ -300,9 +274,7 @@ impl KeyRing {
         account: AccountId,
         sealed: &str,
     ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(sealed.trim())
-            .map_err(|_| OpenError::Encoding)?;
+        let bytes = URL_SAFE_NO_PAD.decode(sealed.trim()).map_err(|_| OpenError::Encoding)?;
         self.open(purpose, account, &bytes)
     }
 }
@@ -315,11 +287,7 @@ fn decode_key(key_id: u8, encoded: &str) -> Result<Zeroizing<[u8; KEY_LEN]>, Cry
     let bytes = decode_secret_base64(encoded).ok_or(CryptoConfigError::InvalidBase64 { key_id })?;
     let mut key = Zeroizing::new([0u8; KEY_LEN]);
     if bytes.len() != KEY_LEN {
-        return Err(CryptoConfigError::WrongKeyLength {
-            key_id,
-            expected: KEY_LEN,
-            actual: bytes.len(),
-        });
+        return Err(CryptoConfigError::WrongKeyLength { key_id, expected: KEY_LEN, actual: bytes.len() });
     }
     key.copy_from_slice(&bytes);
     Ok(key)
@@ -363,12 +331,7 @@ mod tests {
     #[test]
     fn known_answer_is_pinned() {
         let ring = KeyRing::new(vec![(7, kat_key())], 7).unwrap();
-        let sealed = ring.seal_with_nonce(
-            Purpose::OAuthAccessToken,
-            AccountId(777777),
-            KAT_PLAINTEXT,
-            KAT_NONCE,
-        );
+        let sealed = ring.seal_with_nonce(Purpose::OAuthAccessToken, AccountId(777777), KAT_PLAINTEXT, KAT_NONCE);
         assert_eq!(hex::encode(&sealed), KAT_SEALED_HEX);
     }
 
@@ -377,9 +340,7 @@ mod tests {
         let encoded = base64::engine::general_purpose::STANDARD.encode(kat_key());
         let ring = KeyRing::from_base64(&[(7, &encoded)], 7).unwrap();
         let sealed = hex::decode(KAT_SEALED_HEX).unwrap();
-        let opened = ring
-            .open(Purpose::OAuthAccessToken, AccountId(777777), &sealed)
-            .unwrap();
+        let opened = ring.open(Purpose::OAuthAccessToken, AccountId(777777), &sealed).unwrap();
         assert_eq!(&opened[..], KAT_PLAINTEXT);
     }
 
@@ -406,11 +367,7 @@ mod tests {
         let ring = ring_with(&[1], 1);
         let sealed = ring.seal(Purpose::OAuthState, AccountId(5), b"");
         assert_eq!(sealed.len(), MIN_SEALED_LEN);
-        assert!(
-            ring.open(Purpose::OAuthState, AccountId(5), &sealed)
-                .unwrap()
-                .is_empty()
-        );
+        assert!(ring.open(Purpose::OAuthState, AccountId(5), &sealed).unwrap().is_empty());
     }
 
     #[test]
@@ -418,10 +375,7 @@ mod tests {
         let ring = ring_with(&[1], 1);
         let (p, a) = (Purpose::TwilioCredentials, AccountId(9));
         let sealed = ring.seal(p, a, b"secret");
-        assert_eq!(
-            ring.open(p, a, &sealed[..33]),
-            Err(OpenError::Truncated { len: 33 })
-        );
+        assert_eq!(ring.open(p, a, &sealed[..33]), Err(OpenError::Truncated { len: 33 }));
         let mut bad = sealed.clone();
         bad[0] = 2;
         assert_eq!(ring.open(p, a, &bad), Err(OpenError::UnsupportedVersion(2)));
@@ -438,9 +392,7 @@ mod tests {
     fn errors_never_contain_plaintext_or_key_bytes() {
         let ring = ring_with(&[1], 1);
         let sealed = ring.seal(Purpose::OAuthAccessToken, AccountId(1), b"plaintext-marker");
-        let err = ring
-            .open(Purpose::OAuthAccessToken, AccountId(2), &sealed)
-            .unwrap_err();
+        let err = ring.open(Purpose::OAuthAccessToken, AccountId(2), &sealed).unwrap_err();
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains("plaintext-marker"));
         assert!(!shown.contains(&hex::encode(&sealed)));
@@ -455,20 +407,11 @@ mod tests {
 
     #[test]
     fn ring_construction_errors() {
-        assert_eq!(
-            KeyRing::new(vec![], 1).unwrap_err(),
-            CryptoConfigError::NoKeys
-        );
+        assert_eq!(KeyRing::new(vec![], 1).unwrap_err(), CryptoConfigError::NoKeys);
         let dup = vec![(1, [1; KEY_LEN]), (1, [2; KEY_LEN])];
-        assert_eq!(
-            KeyRing::new(dup, 1).unwrap_err(),
-            CryptoConfigError::DuplicateKeyId(1)
-        );
+        assert_eq!(KeyRing::new(dup, 1).unwrap_err(), CryptoConfigError::DuplicateKeyId(1));
         let missing = vec![(1, [1; KEY_LEN])];
-        assert_eq!(
-            KeyRing::new(missing, 2).unwrap_err(),
-            CryptoConfigError::CurrentKeyMissing(2)
-        );
+        assert_eq!(KeyRing::new(missing, 2).unwrap_err(), CryptoConfigError::CurrentKeyMissing(2));
     }
 
     #[test]
@@ -477,14 +420,7 @@ mod tests {
         assert_eq!(err, CryptoConfigError::InvalidBase64 { key_id: 4 });
         let short = base64::engine::general_purpose::STANDARD.encode([0u8; 32]);
         let err = KeyRing::from_base64(&[(5, &short)], 5).unwrap_err();
-        assert_eq!(
-            err,
-            CryptoConfigError::WrongKeyLength {
-                key_id: 5,
-                expected: 64,
-                actual: 32
-            }
-        );
+        assert_eq!(err, CryptoConfigError::WrongKeyLength { key_id: 5, expected: 64, actual: 32 });
         assert!(err.to_string().contains("key 5"));
     }
 
@@ -506,19 +442,13 @@ mod tests {
         let sealed = ring.seal(Purpose::Enrolment, AccountId(1), b"x");
         use secrecy::ExposeSecret as _;
         let again = KeyRing::from_base64(&[(3, exported.expose_secret())], 3).unwrap();
-        assert_eq!(
-            &again
-                .open(Purpose::Enrolment, AccountId(1), &sealed)
-                .unwrap()[..],
-            b"x"
-        );
+        assert_eq!(&again.open(Purpose::Enrolment, AccountId(1), &sealed).unwrap()[..], b"x");
         assert!(ring.export_base64(4).is_none());
     }
 
     #[test]
     fn purpose_labels_are_distinct_and_stable() {
-        let labels: std::collections::BTreeSet<_> =
-            Purpose::ALL.iter().map(|p| p.label()).collect();
+        let labels: std::collections::BTreeSet<_> = Purpose::ALL.iter().map(|p| p.label()).collect();
         assert_eq!(labels.len(), Purpose::ALL.len());
         assert_eq!(Purpose::OAuthAccessToken.label(), "oauth-access-token");
     }
@@ -527,13 +457,8 @@ mod tests {
     fn string_form_is_url_safe() {
         let ring = ring_with(&[1], 1);
         let s = ring.seal_to_string(Purpose::OAuthState, AccountId(1), &[0xff; 100]);
-        assert!(
-            s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        );
-        let opened = ring
-            .open_str(Purpose::OAuthState, AccountId(1), &s)
-            .unwrap();
+        assert!(s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        let opened = ring.open_str(Purpose::OAuthState, AccountId(1), &s).unwrap();
         assert_eq!(&opened[..], &[0xff; 100][..]);
     }
 

@@ -54,9 +54,7 @@ impl Pepper {
     pub fn from_base64(encoded: &str) -> Result<Self, PepperError> {
         let bytes = decode_secret_base64(encoded).ok_or(PepperError::InvalidBase64)?;
         if bytes.len() < MIN_PEPPER_LEN {
-            return Err(PepperError::TooShort {
-                actual: bytes.len(),
-            });
+            return Err(PepperError::TooShort { actual: bytes.len() });
         }
         Ok(Pepper(bytes))
     }
@@ -95,13 +93,8 @@ pub enum HashDomain {
 
 impl HashDomain {
     /// Every domain, so tests can check the labels stay distinct.
-    pub const ALL: [HashDomain; 5] = [
-        HashDomain::Phone,
-        HashDomain::Session,
-        HashDomain::OptOut,
-        HashDomain::TwilioSid,
-        HashDomain::Idempotency,
-    ];
+    pub const ALL: [HashDomain; 5] =
+        [HashDomain::Phone, HashDomain::Session, HashDomain::OptOut, HashDomain::TwilioSid, HashDomain::Idempotency];
 
     /// The stable label hashed ahead of the parts.
     pub fn label(self) -> &'static str {
@@ -133,8 +126,7 @@ impl KeyedHasher {
 
     /// HMAC-SHA3-256 over the length-prefixed label and parts.
     pub fn hash(&self, domain: HashDomain, parts: &[&[u8]]) -> KeyedHash {
-        let mut mac = <Hmac<Sha3_256> as Mac>::new_from_slice(&self.pepper.0)
-            .expect("HMAC accepts keys of any length");
+        let mut mac = <Hmac<Sha3_256> as Mac>::new_from_slice(&self.pepper.0).expect("HMAC accepts keys of any length");
         update_prefixed(&mut mac, domain.label().as_bytes());
         for part in parts {
             update_prefixed(&mut mac, part);
@@ -149,17 +141,9 @@ impl KeyedHasher {
 
     /// The conversation registry key for an inbound message to `our_number` from
     /// `their_number` on the Twilio account `account_sid` (SIDs are case-sensitive).
-    pub fn session(
-        &self,
-        account_sid: &str,
-        our_number: &PhoneNumber,
-        their_number: &PhoneNumber,
-    ) -> KeyedHash {
-        let parts: [&[u8]; 3] = [
-            account_sid.as_bytes(),
-            our_number.as_e164().as_bytes(),
-            their_number.as_e164().as_bytes(),
-        ];
+    pub fn session(&self, account_sid: &str, our_number: &PhoneNumber, their_number: &PhoneNumber) -> KeyedHash {
+        let parts: [&[u8]; 3] =
+            [account_sid.as_bytes(), our_number.as_e164().as_bytes(), their_number.as_e164().as_bytes()];
         self.hash(HashDomain::Session, &parts)
     }
 
@@ -276,8 +260,7 @@ mod tests {
 
     #[test]
     fn known_answer_matches_the_documented_layout() {
-        let mut mac =
-            <Hmac<Sha3_256> as Mac>::new_from_slice(&(0u8..32).collect::<Vec<_>>()).unwrap();
+        let mut mac = <Hmac<Sha3_256> as Mac>::new_from_slice(&(0u8..32).collect::<Vec<_>>()).unwrap();
         let mut input = Vec::new();
         for piece in [&b"sms-drip/v1/phone"[..], b"+12025550169"] {
             input.extend_from_slice(&(piece.len() as u32).to_be_bytes());
@@ -290,10 +273,7 @@ mod tests {
     #[test]
     fn domains_give_different_hashes() {
         let h = hasher();
-        let hashes: std::collections::HashSet<_> = HashDomain::ALL
-            .iter()
-            .map(|&d| h.hash(d, &[b"same"]))
-            .collect();
+        let hashes: std::collections::HashSet<_> = HashDomain::ALL.iter().map(|&d| h.hash(d, &[b"same"])).collect();
         assert_eq!(hashes.len(), HashDomain::ALL.len());
     }
 
@@ -319,17 +299,11 @@ mod tests {
     #[test]
     fn session_and_opt_out_bind_every_part() {
         let h = hasher();
-        let (a, b) = (
-            us_number(),
-            PhoneNumber::parse("+447975777666", None).unwrap(),
-        );
+        let (a, b) = (us_number(), PhoneNumber::parse("+447975777666", None).unwrap());
         assert_ne!(h.session("AC1", &a, &b), h.session("AC1", &b, &a));
         assert_ne!(h.session("AC1", &a, &b), h.session("AC2", &a, &b));
         assert_ne!(h.opt_out("AC1", &a), h.opt_out("AC1", &b));
-        assert_ne!(
-            h.opt_out("AC1", &a),
-            h.hash(HashDomain::Session, &[b"AC1", b"+12025550169"])
-        );
+        assert_ne!(h.opt_out("AC1", &a), h.hash(HashDomain::Session, &[b"AC1", b"+12025550169"]));
     }
 
     #[test]
@@ -348,15 +322,9 @@ mod tests {
 
     #[test]
     fn pepper_errors_and_redaction() {
-        assert_eq!(
-            Pepper::from_base64("!!").unwrap_err(),
-            PepperError::InvalidBase64
-        );
+        assert_eq!(Pepper::from_base64("!!").unwrap_err(), PepperError::InvalidBase64);
         let short = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==";
-        assert_eq!(
-            Pepper::from_base64(short).unwrap_err(),
-            PepperError::TooShort { actual: 31 }
-        );
+        assert_eq!(Pepper::from_base64(short).unwrap_err(), PepperError::TooShort { actual: 31 });
         let pepper = Pepper::from_base64(KAT_PEPPER_B64).unwrap();
         assert_eq!(format!("{pepper:?}"), "Pepper(<redacted>)");
         assert!(!format!("{:?}", hasher()).contains("AAEC"));
@@ -368,10 +336,7 @@ mod tests {
         let pepper = Pepper::generate();
         let again = Pepper::from_base64(pepper.export_base64().expose_secret()).unwrap();
         let n = us_number();
-        assert_eq!(
-            KeyedHasher::new(pepper).phone(&n),
-            KeyedHasher::new(again).phone(&n)
-        );
+        assert_eq!(KeyedHasher::new(pepper).phone(&n), KeyedHasher::new(again).phone(&n));
     }
 
     proptest! {

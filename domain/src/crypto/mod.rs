@@ -5,6 +5,4 @@ pub mod envelope;
 pub mod keyed_hash;
 
 pub use envelope::{CryptoConfigError, KEY_LEN, KeyRing, OpenError, Purpose};
-pub use keyed_hash::{
-    HashDomain, KeyedHash, KeyedHashParseError, KeyedHasher, Pepper, PepperError,
-};
+pub use keyed_hash::{HashDomain, KeyedHash, KeyedHashParseError, KeyedHasher, Pepper, PepperError};

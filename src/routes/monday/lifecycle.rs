@@ -64,20 +64,12 @@ pub async fn receive(
     };
     let outcome = outcome_name(outcome);
     tracing::info!(account = %account, event = kind.as_str(), outcome, "lifecycle event");
-    let labels = LifecycleLabels {
-        event: kind.as_str().to_owned(),
-        outcome: outcome.to_owned(),
-    };
+    let labels = LifecycleLabels { event: kind.as_str().to_owned(), outcome: outcome.to_owned() };
     state.metrics.lifecycle_events.get_or_create(&labels).inc();
     Ok(Json(json!({ "status": outcome })))
 }
 
-fn parse_event(
-    state: &AppState,
-    kind: LifecycleKind,
-    account: AccountId,
-    data: LifecycleData,
-) -> LifecycleEvent {
+fn parse_event(state: &AppState, kind: LifecycleKind, account: AccountId, data: LifecycleData) -> LifecycleEvent {
     // Without a timestamp the delivery cannot be told apart from a retry; "now" makes it
     // apply (monday documents the field, so this is only a fallback).
     let timestamp = data.timestamp.unwrap_or_else(|| state.clock.now());
@@ -86,11 +78,7 @@ fn parse_event(
         .hasher
         .hash(
             HashDomain::Idempotency,
-            &[
-                kind.as_str().as_bytes(),
-                account.to_string().as_bytes(),
-                timestamp.to_rfc3339().as_bytes(),
-            ],
+            &[kind.as_str().as_bytes(), account.to_string().as_bytes(), timestamp.to_rfc3339().as_bytes()],
         )
         .to_hex();
     LifecycleEvent {
@@ -110,11 +98,7 @@ async fn uninstall(state: &AppState, account: AccountId) -> Result<LifecycleOutc
         .await
         .map_err(|error| Error::Unavailable(error.to_string()))?
         .map_err(|error| Error::Unexpected(anyhow::anyhow!(error)))?;
-    Ok(if deleted == 0 {
-        LifecycleOutcome::UnknownAccount
-    } else {
-        LifecycleOutcome::Applied
-    })
+    Ok(if deleted == 0 { LifecycleOutcome::UnknownAccount } else { LifecycleOutcome::Applied })
 }
 
 fn outcome_name(outcome: LifecycleOutcome) -> &'static str {

@@ -6,9 +6,7 @@ use chrono::{DateTime, Utc};
 use drip_domain::AccountId;
 use drip_domain::plan::{LifecycleKind, PlanFacts, SubscriptionFacts, SubscriptionStatus};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use super::Db;
 use super::entities::account;
@@ -56,10 +54,7 @@ pub enum LifecycleOutcome {
 
 impl Db {
     pub async fn find_account(&self, id: AccountId) -> anyhow::Result<Option<account::Model>> {
-        account::Entity::find_by_id(id.get())
-            .one(self.conn())
-            .await
-            .context("reading account")
+        account::Entity::find_by_id(id.get()).one(self.conn()).await.context("reading account")
     }
 
     /// Applies a lifecycle event other than uninstall, once per delivery, in one transaction.
@@ -68,14 +63,8 @@ impl Db {
         event: &LifecycleEvent,
         now: DateTime<Utc>,
     ) -> anyhow::Result<LifecycleOutcome> {
-        let txn = self
-            .conn()
-            .begin()
-            .await
-            .context("starting lifecycle transaction")?;
-        let existing = account::Entity::find_by_id(event.account_id.get())
-            .one(&txn)
-            .await?;
+        let txn = self.conn().begin().await.context("starting lifecycle transaction")?;
+        let existing = account::Entity::find_by_id(event.account_id.get()).one(&txn).await?;
         match existing {
             None if event.kind != LifecycleKind::Install => {
                 return Ok(LifecycleOutcome::UnknownAccount);
@@ -94,20 +83,11 @@ impl Db {
             model.update(&txn).await.context("updating account")?;
         }
         let expires_at = now + chrono::Duration::days(LIFECYCLE_DEDUPE_DAYS);
-        let claim = idempotency::claim_in(
-            &txn,
-            event.account_id,
-            "lifecycle",
-            &event.dedupe_key,
-            now,
-            expires_at,
-        )
-        .await?;
+        let claim =
+            idempotency::claim_in(&txn, event.account_id, "lifecycle", &event.dedupe_key, now, expires_at).await?;
         if claim == ClaimOutcome::AlreadyClaimed {
             // Handled before: undo the save, so the repeat changes nothing.
-            txn.rollback()
-                .await
-                .context("rolling back a duplicate lifecycle event")?;
+            txn.rollback().await.context("rolling back a duplicate lifecycle event")?;
             return Ok(LifecycleOutcome::Duplicate);
         }
         txn.commit().await.context("committing lifecycle event")?;
@@ -117,11 +97,7 @@ impl Db {
     /// Deletes every row of the account in every table, in one transaction.
     /// Returns how many rows went.
     pub async fn delete_account(&self, id: AccountId) -> anyhow::Result<u64> {
-        let txn = self
-            .conn()
-            .begin()
-            .await
-            .context("starting account deletion")?;
+        let txn = self.conn().begin().await.context("starting account deletion")?;
         let mut deleted = 0;
         for table in ACCOUNT_TABLES {
             deleted += delete_rows(&txn, table, id).await?;
@@ -176,9 +152,7 @@ impl Db {
             last_event_at: Set(DateTime::<Utc>::UNIX_EPOCH),
             updated_at: Set(now),
         };
-        let on_conflict = sea_orm::sea_query::OnConflict::column(account::Column::AccountId)
-            .do_nothing()
-            .to_owned();
+        let on_conflict = sea_orm::sea_query::OnConflict::column(account::Column::AccountId).do_nothing().to_owned();
         account::Entity::insert(row)
             .on_conflict(on_conflict)
             .exec_without_returning(self.conn())
@@ -189,30 +163,17 @@ impl Db {
 
     /// Ids of every installed account.
     pub async fn account_ids(&self) -> anyhow::Result<Vec<AccountId>> {
-        let rows = account::Entity::find()
-            .all(self.conn())
-            .await
-            .context("listing accounts")?;
-        Ok(rows
-            .into_iter()
-            .map(|row| AccountId(row.account_id))
-            .collect())
+        let rows = account::Entity::find().all(self.conn()).await.context("listing accounts")?;
+        Ok(rows.into_iter().map(|row| AccountId(row.account_id)).collect())
     }
 }
 
-async fn delete_rows<C: ConnectionTrait>(
-    conn: &C,
-    table: &'static str,
-    id: AccountId,
-) -> anyhow::Result<u64> {
+async fn delete_rows<C: ConnectionTrait>(conn: &C, table: &'static str, id: AccountId) -> anyhow::Result<u64> {
     let statement = sea_orm::sea_query::Query::delete()
         .from_table(table)
         .and_where(Expr::col("account_id").eq(id.get()))
         .to_owned();
-    let result = conn
-        .execute(&statement)
-        .await
-        .with_context(|| format!("deleting from {table}"))?;
+    let result = conn.execute(&statement).await.with_context(|| format!("deleting from {table}"))?;
     Ok(result.rows_affected())
 }
 
@@ -222,10 +183,7 @@ fn updated_account(
     event: &LifecycleEvent,
     now: DateTime<Utc>,
 ) -> account::ActiveModel {
-    let mut facts = existing
-        .as_ref()
-        .map(plan_facts)
-        .unwrap_or_else(|| PlanFacts::installed(None));
+    let mut facts = existing.as_ref().map(plan_facts).unwrap_or_else(|| PlanFacts::installed(None));
     if event.account_tier.is_some() {
         facts.account_tier = event.account_tier.clone();
     }
@@ -254,8 +212,7 @@ fn updated_account(
 /// The plan facts stored in an account row.
 pub fn plan_facts(row: &account::Model) -> PlanFacts {
     PlanFacts {
-        status: SubscriptionStatus::parse(&row.subscription_status)
-            .unwrap_or(SubscriptionStatus::Free),
+        status: SubscriptionStatus::parse(&row.subscription_status).unwrap_or(SubscriptionStatus::Free),
         plan_id: row.plan_id.clone(),
         account_tier: row.account_tier.clone(),
         max_units: row.max_units,

@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use drip_domain::AccountId;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use super::entities::idempotency_key;
 
@@ -47,9 +47,67 @@ pub async fn claim_in<C: ConnectionTrait>(
         .exec_without_returning(conn)
         .await
         .context("claiming idempotency key")?;
-    Ok(if inserted == 1 {
-        ClaimOutcome::Claimed
-    } else {
-        ClaimOutcome::AlreadyClaimed
-    })
+    Ok(if inserted == 1 { ClaimOutcome::Claimed } else { ClaimOutcome::AlreadyClaimed })
+}
+
+/// A stored claim: `response` is `None` while the first delivery is still being handled.
+#[derive(Debug, Clone)]
+pub struct StoredClaim {
+    pub response: Option<serde_json::Value>,
+}
+
+impl super::Db {
+    pub async fn claim(
+        &self,
+        account: AccountId,
+        scope: &str,
+        key_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> anyhow::Result<ClaimOutcome> {
+        claim_in(self.conn(), account, scope, key_hash, now, expires_at).await
+    }
+
+    pub async fn find_claim(
+        &self,
+        account: AccountId,
+        scope: &str,
+        key_hash: &str,
+    ) -> anyhow::Result<Option<StoredClaim>> {
+        let row = idempotency_key::Entity::find_by_id((account.get(), scope.to_owned(), key_hash.to_owned()))
+            .one(self.conn())
+            .await
+            .context("reading an idempotency claim")?;
+        Ok(row.map(|row| StoredClaim { response: row.response_body }))
+    }
+
+    /// Stores the answer given to the first delivery, for every repeat.
+    pub async fn save_claim_response(
+        &self,
+        account: AccountId,
+        scope: &str,
+        key_hash: &str,
+        status: u16,
+        body: serde_json::Value,
+    ) -> anyhow::Result<()> {
+        let row = idempotency_key::ActiveModel {
+            account_id: sea_orm::Unchanged(account.get()),
+            scope: sea_orm::Unchanged(scope.to_owned()),
+            key_hash: sea_orm::Unchanged(key_hash.to_owned()),
+            response_status: Set(Some(i32::from(status))),
+            response_body: Set(Some(body)),
+            ..Default::default()
+        };
+        row.update(self.conn()).await.context("saving an idempotent response")?;
+        Ok(())
+    }
+
+    /// Forgets a claim whose delivery failed in a way a retry may fix.
+    pub async fn release_claim(&self, account: AccountId, scope: &str, key_hash: &str) -> anyhow::Result<()> {
+        idempotency_key::Entity::delete_by_id((account.get(), scope.to_owned(), key_hash.to_owned()))
+            .exec(self.conn())
+            .await
+            .context("releasing an idempotency claim")?;
+        Ok(())
+    }
 }

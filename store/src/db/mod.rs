@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod entities;
 pub mod idempotency;
+pub mod messages;
 pub mod tokens;
 
 use std::time::Duration;
@@ -33,9 +34,7 @@ impl Db {
             // SQL statements can contain hashes but never secrets; still, keep them out of
             // the default log level.
             .sqlx_logging(false);
-        let conn = sea_orm::Database::connect(options)
-            .await
-            .context("connecting to the Db")?;
+        let conn = sea_orm::Database::connect(options).await.context("connecting to the Db")?;
         if conn.get_database_backend() == DbBackend::Sqlite {
             // WAL lets readers proceed during a write; foreign keys make the per-account
             // ON DELETE CASCADE hold on SQLite as it does on PostgreSQL.
@@ -48,9 +47,7 @@ impl Db {
 
     /// Applies every pending migration.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        Migrator::up(&self.conn, None)
-            .await
-            .context("running Db migrations")
+        Migrator::up(&self.conn, None).await.context("running Db migrations")
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -66,10 +63,7 @@ impl Db {
     /// this text for phone numbers, SIDs, tokens and bodies.
     pub async fn dump(&self) -> anyhow::Result<serde_json::Value> {
         let mut tables = serde_json::Map::new();
-        for table in accounts::ACCOUNT_TABLES
-            .iter()
-            .chain(std::iter::once(&"accounts"))
-        {
+        for table in accounts::ACCOUNT_TABLES.iter().chain(std::iter::once(&"accounts")) {
             let rows = self
                 .conn
                 .query_all_raw(sea_orm::Statement::from_string(
@@ -78,10 +72,7 @@ impl Db {
                 ))
                 .await
                 .with_context(|| format!("dumping {table}"))?;
-            let rows = rows
-                .iter()
-                .map(row_to_json)
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let rows = rows.iter().map(row_to_json).collect::<anyhow::Result<Vec<_>>>()?;
             tables.insert((*table).to_owned(), serde_json::Value::Array(rows));
         }
         Ok(serde_json::Value::Object(tables))

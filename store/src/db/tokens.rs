@@ -57,13 +57,7 @@ impl Db {
         Ok(())
     }
 
-    pub async fn load_tokens(
-        &self,
-        account: AccountId,
-    ) -> anyhow::Result<Option<oauth_token::Model>> {
-        oauth_token::Entity::find_by_id(account.get())
-            .one(self.conn())
-            .await
-            .context("reading OAuth tokens")
+    pub async fn load_tokens(&self, account: AccountId) -> anyhow::Result<Option<oauth_token::Model>> {
+        oauth_token::Entity::find_by_id(account.get()).one(self.conn()).await.context("reading OAuth tokens")
     }
 }

@@ -45,9 +45,7 @@ pub struct EmbeddedKv {
 
 impl std::fmt::Debug for EmbeddedKv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmbeddedKv")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+        f.debug_struct("EmbeddedKv").field("path", &self.path).finish_non_exhaustive()
     }
 }
 
@@ -58,13 +56,8 @@ impl EmbeddedKv {
     /// it at startup, not on a request path. One process may hold a path open at a time;
     /// a second `open` of the same path fails until the first store is dropped.
     pub fn open(path: &Path, clock: SharedClock) -> KvResult<EmbeddedKv> {
-        let db = open_database(path)
-            .with_context(|| format!("opening embedded kv at {}", path.display()))?;
-        Ok(EmbeddedKv {
-            db: Arc::new(db),
-            clock,
-            path: path.to_owned(),
-        })
+        let db = open_database(path).with_context(|| format!("opening embedded kv at {}", path.display()))?;
+        Ok(EmbeddedKv { db: Arc::new(db), clock, path: path.to_owned() })
     }
 
     /// Runs `step` in one write transaction on the blocking pool and commits it.
@@ -122,13 +115,8 @@ fn open_database(path: &Path) -> anyhow::Result<Database> {
     Ok(db)
 }
 
-fn join<T>(
-    operation: &'static str,
-    joined: Result<TxResult<T>, tokio::task::JoinError>,
-) -> KvResult<T> {
-    let result = joined
-        .map_err(anyhow::Error::from)
-        .and_then(|result| result);
+fn join<T>(operation: &'static str, joined: Result<TxResult<T>, tokio::task::JoinError>) -> KvResult<T> {
+    let result = joined.map_err(anyhow::Error::from).and_then(|result| result);
     Ok(result.with_context(|| format!("embedded kv: {operation}"))?)
 }
 
@@ -137,19 +125,11 @@ fn expiry_millis(now_millis: i64, ttl: Option<Duration>) -> Option<i64> {
 }
 
 fn stored(owner: AccountId, value: &[u8], now_millis: i64, ttl: Option<Duration>) -> StoredValue {
-    StoredValue {
-        owner: owner.get(),
-        expires_at_millis: expiry_millis(now_millis, ttl),
-        bytes: value.to_vec(),
-    }
+    StoredValue { owner: owner.get(), expires_at_millis: expiry_millis(now_millis, ttl), bytes: value.to_vec() }
 }
 
 fn due_entry(member: QueuedMember) -> DueEntry {
-    DueEntry {
-        owner: AccountId(member.owner),
-        member: member.member,
-        due_millis: member.due_millis,
-    }
+    DueEntry { owner: AccountId(member.owner), member: member.member, due_millis: member.due_millis }
 }
 
 #[async_trait]
@@ -157,28 +137,15 @@ impl Kv for EmbeddedKv {
     async fn get(&self, key: &str) -> KvResult<Option<Vec<u8>>> {
         let now_millis = self.now_millis();
         let owned_key = key.to_owned();
-        let found = self
-            .read("reading a key", move |txn| {
-                tables::read_value(txn, &owned_key)
-            })
-            .await?;
+        let found = self.read("reading a key", move |txn| tables::read_value(txn, &owned_key)).await?;
         match found {
             Some(value) if value.is_live(now_millis) => Ok(Some(value.bytes)),
-            Some(_) => self
-                .delete_if_expired(key.to_owned(), now_millis)
-                .await
-                .map(|()| None),
+            Some(_) => self.delete_if_expired(key.to_owned(), now_millis).await.map(|()| None),
             None => Ok(None),
         }
     }
 
-    async fn put(
-        &self,
-        owner: AccountId,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-    ) -> KvResult<()> {
+    async fn put(&self, owner: AccountId, key: &str, value: &[u8], ttl: Option<Duration>) -> KvResult<()> {
         let now_millis = self.now_millis();
         let (key, value) = (key.to_owned(), stored(owner, value, now_millis, ttl));
         self.write("writing a key", move |txn| {
@@ -188,13 +155,7 @@ impl Kv for EmbeddedKv {
         .await
     }
 
-    async fn put_if_absent(
-        &self,
-        owner: AccountId,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-    ) -> KvResult<bool> {
+    async fn put_if_absent(&self, owner: AccountId, key: &str, value: &[u8], ttl: Option<Duration>) -> KvResult<bool> {
         let now_millis = self.now_millis();
         let (key, value) = (key.to_owned(), stored(owner, value, now_millis, ttl));
         self.write("writing an absent key", move |txn| {
@@ -217,45 +178,21 @@ impl Kv for EmbeddedKv {
         .await
     }
 
-    async fn schedule(
-        &self,
-        owner: AccountId,
-        queue: &str,
-        member: &str,
-        due_millis: i64,
-    ) -> KvResult<()> {
-        let entry = QueuedMember {
-            queue: queue.to_owned(),
-            member: member.to_owned(),
-            due_millis,
-            owner: owner.get(),
-        };
-        self.write("scheduling a queue member", move |txn| {
-            tables::insert_member(txn, &entry)
-        })
-        .await
+    async fn schedule(&self, owner: AccountId, queue: &str, member: &str, due_millis: i64) -> KvResult<()> {
+        let entry = QueuedMember { queue: queue.to_owned(), member: member.to_owned(), due_millis, owner: owner.get() };
+        self.write("scheduling a queue member", move |txn| tables::insert_member(txn, &entry)).await
     }
 
     async fn unschedule(&self, queue: &str, member: &str) -> KvResult<bool> {
         let (queue, member) = (queue.to_owned(), member.to_owned());
-        self.write("unscheduling a queue member", move |txn| {
-            Ok(tables::remove_member(txn, &queue, &member)?.is_some())
-        })
-        .await
+        self.write("unscheduling a queue member", move |txn| Ok(tables::remove_member(txn, &queue, &member)?.is_some()))
+            .await
     }
 
-    async fn take_due(
-        &self,
-        queue: &str,
-        now_millis: i64,
-        limit: usize,
-    ) -> KvResult<Vec<DueEntry>> {
+    async fn take_due(&self, queue: &str, now_millis: i64, limit: usize) -> KvResult<Vec<DueEntry>> {
         // The scheduler polls this; a snapshot read first spares a durable (fsynced) commit
         // on every tick that finds nothing due. The write below checks again.
-        let nothing_due = self
-            .next_due(queue)
-            .await?
-            .is_none_or(|due| due > now_millis);
+        let nothing_due = self.next_due(queue).await?.is_none_or(|due| due > now_millis);
         if nothing_due || limit == 0 {
             return Ok(Vec::new());
         }
@@ -272,18 +209,12 @@ impl Kv for EmbeddedKv {
 
     async fn next_due(&self, queue: &str) -> KvResult<Option<i64>> {
         let queue = queue.to_owned();
-        self.read("reading the next due time", move |txn| {
-            tables::earliest_due(txn, &queue)
-        })
-        .await
+        self.read("reading the next due time", move |txn| tables::earliest_due(txn, &queue)).await
     }
 
     async fn purge_account(&self, owner: AccountId) -> KvResult<u64> {
         let now_millis = self.now_millis();
-        self.write("purging an account", move |txn| {
-            account::purge_owner(txn, owner.get(), now_millis)
-        })
-        .await
+        self.write("purging an account", move |txn| account::purge_owner(txn, owner.get(), now_millis)).await
     }
 
     async fn dump(&self) -> KvResult<Vec<(String, Vec<u8>)>> {
@@ -291,11 +222,7 @@ impl Kv for EmbeddedKv {
         self.read("dumping the store", move |txn| {
             let mut lines = tables::live_values(txn, now_millis)?;
             let members = tables::all_members(txn)?;
-            lines.extend(
-                members
-                    .iter()
-                    .map(|m| queue_member_line(&m.queue, &m.member, m.due_millis)),
-            );
+            lines.extend(members.iter().map(|m| queue_member_line(&m.queue, &m.member, m.due_millis)));
             Ok(lines)
         })
         .await
@@ -303,15 +230,11 @@ impl Kv for EmbeddedKv {
 
     async fn dump_account(&self, owner: AccountId) -> KvResult<Vec<(String, Vec<u8>)>> {
         let now_millis = self.now_millis();
-        self.read("dumping an account", move |txn| {
-            account::dump_owner(txn, owner.get(), now_millis)
-        })
-        .await
+        self.read("dumping an account", move |txn| account::dump_owner(txn, owner.get(), now_millis)).await
     }
 
     async fn ping(&self) -> KvResult<()> {
-        self.read("ping", |txn| tables::earliest_due(txn, "").map(drop))
-            .await
+        self.read("ping", |txn| tables::earliest_due(txn, "").map(drop)).await
     }
 }
 
@@ -330,23 +253,13 @@ mod tests {
     }
 
     async fn stored_on_disk(kv: &EmbeddedKv, key: &'static str) -> bool {
-        kv.read("test", move |txn| tables::read_value(txn, key))
-            .await
-            .unwrap()
-            .is_some()
+        kv.read("test", move |txn| tables::read_value(txn, key)).await.unwrap().is_some()
     }
 
     #[tokio::test]
     async fn a_write_reclaims_expired_values_that_nobody_reads_again() {
         let (_dir, kv, clock) = open_with_clock();
-        kv.put(
-            AccountId(1),
-            "idempotency:1",
-            b"seen",
-            Some(Duration::from_secs(60)),
-        )
-        .await
-        .unwrap();
+        kv.put(AccountId(1), "idempotency:1", b"seen", Some(Duration::from_secs(60))).await.unwrap();
         clock.advance(Duration::from_secs(60));
 
         kv.put(AccountId(2), "other", b"value", None).await.unwrap();
@@ -358,14 +271,7 @@ mod tests {
     #[tokio::test]
     async fn purging_an_account_also_removes_its_expired_leftovers_without_counting_them() {
         let (_dir, kv, clock) = open_with_clock();
-        kv.put(
-            AccountId(1),
-            "envelope",
-            b"sealed",
-            Some(Duration::from_secs(60)),
-        )
-        .await
-        .unwrap();
+        kv.put(AccountId(1), "envelope", b"sealed", Some(Duration::from_secs(60))).await.unwrap();
         clock.advance(Duration::from_secs(60));
 
         assert_eq!(kv.purge_account(AccountId(1)).await.unwrap(), 0);
@@ -375,14 +281,7 @@ mod tests {
     #[tokio::test]
     async fn reading_an_expired_value_deletes_it() {
         let (_dir, kv, clock) = open_with_clock();
-        kv.put(
-            AccountId(1),
-            "session",
-            b"value",
-            Some(Duration::from_secs(1)),
-        )
-        .await
-        .unwrap();
+        kv.put(AccountId(1), "session", b"value", Some(Duration::from_secs(1))).await.unwrap();
         clock.advance(Duration::from_secs(1));
 
         assert_eq!(kv.get("session").await.unwrap(), None);

@@ -57,23 +57,11 @@ pub trait Kv: Send + Sync + std::fmt::Debug + 'static {
     /// Writes `value` under `key` for `owner`, replacing any earlier value (and its owner),
     /// expiring after `ttl` (`None`: never). A zero `ttl` writes a value that is already
     /// expired.
-    async fn put(
-        &self,
-        owner: AccountId,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-    ) -> KvResult<()>;
+    async fn put(&self, owner: AccountId, key: &str, value: &[u8], ttl: Option<Duration>) -> KvResult<()>;
 
     /// Writes only if no live value exists. Returns `true` if this call wrote it. Atomic:
     /// of two concurrent calls for one key, exactly one gets `true`.
-    async fn put_if_absent(
-        &self,
-        owner: AccountId,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-    ) -> KvResult<bool>;
+    async fn put_if_absent(&self, owner: AccountId, key: &str, value: &[u8], ttl: Option<Duration>) -> KvResult<bool>;
 
     /// Deletes `key`. Returns `true` if a live value was deleted.
     async fn delete(&self, key: &str) -> KvResult<bool>;
@@ -81,21 +69,14 @@ pub trait Kv: Send + Sync + std::fmt::Debug + 'static {
     /// Adds `member` to `queue` due at `due_millis`, or moves it there (and to `owner`) if
     /// present. Queue members never expire: they leave through `take_due`, `unschedule` or
     /// `purge_account`.
-    async fn schedule(
-        &self,
-        owner: AccountId,
-        queue: &str,
-        member: &str,
-        due_millis: i64,
-    ) -> KvResult<()>;
+    async fn schedule(&self, owner: AccountId, queue: &str, member: &str, due_millis: i64) -> KvResult<()>;
 
     /// Removes `member` from `queue`. Returns `true` if it was there.
     async fn unschedule(&self, queue: &str, member: &str) -> KvResult<bool>;
 
     /// Removes and returns up to `limit` members of `queue` due at or before `now_millis`,
     /// earliest first. Atomic: two concurrent callers never receive the same member.
-    async fn take_due(&self, queue: &str, now_millis: i64, limit: usize)
-    -> KvResult<Vec<DueEntry>>;
+    async fn take_due(&self, queue: &str, now_millis: i64, limit: usize) -> KvResult<Vec<DueEntry>>;
 
     /// The earliest due time in `queue`, if any member is queued.
     async fn next_due(&self, queue: &str) -> KvResult<Option<i64>>;
@@ -122,8 +103,5 @@ pub type SharedKv = Arc<dyn Kv>;
 
 /// A queue member as [`Kv::dump`] lists it: `queue:<queue>:<member>` → due time in decimal.
 fn queue_member_line(queue: &str, member: &str, due_millis: i64) -> (String, Vec<u8>) {
-    (
-        format!("queue:{queue}:{member}"),
-        due_millis.to_string().into_bytes(),
-    )
+    (format!("queue:{queue}:{member}"), due_millis.to_string().into_bytes())
 }

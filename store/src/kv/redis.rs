@@ -54,9 +54,7 @@ pub struct RedisKv {
 /// Shows the prefix only: the pool's connection info may hold a password.
 impl std::fmt::Debug for RedisKv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisKv")
-            .field("prefix", &self.prefix)
-            .finish_non_exhaustive()
+        f.debug_struct("RedisKv").field("prefix", &self.prefix).finish_non_exhaustive()
     }
 }
 
@@ -64,43 +62,22 @@ impl RedisKv {
     /// Connects a pool of up to `pool_size` connections to `url` and pings the server, so
     /// a wrong URL fails at startup rather than on the first request. Every key this store
     /// touches starts with `{prefix}:`.
-    pub async fn connect(
-        url: &str,
-        prefix: &str,
-        pool_size: u32,
-        clock: SharedClock,
-    ) -> KvResult<RedisKv> {
+    pub async fn connect(url: &str, prefix: &str, pool_size: u32, clock: SharedClock) -> KvResult<RedisKv> {
         if pool_size == 0 || prefix.is_empty() {
-            return Err(
-                anyhow!("redis kv needs a pool size above zero and a non-empty prefix").into(),
-            );
+            return Err(anyhow!("redis kv needs a pool size above zero and a non-empty prefix").into());
         }
         let pool = connect_pool(url, pool_size).await?;
-        let kv = RedisKv {
-            pool,
-            prefix: prefix.to_owned(),
-            clock,
-        };
+        let kv = RedisKv { pool, prefix: prefix.to_owned(), clock };
         kv.ping().await?;
         Ok(kv)
     }
 
-    async fn connection(
-        &self,
-    ) -> anyhow::Result<bb8::PooledConnection<'_, RedisConnectionManager>> {
-        self.pool
-            .get()
-            .await
-            .context("taking a redis connection from the pool")
+    async fn connection(&self) -> anyhow::Result<bb8::PooledConnection<'_, RedisConnectionManager>> {
+        self.pool.get().await.context("taking a redis connection from the pool")
     }
 
     /// Runs a script with the prefix as its first argument, then `args`.
-    async fn run<T: FromRedisValue>(
-        &self,
-        operation: &str,
-        script: &Script,
-        args: &[&dyn Arg],
-    ) -> KvResult<T> {
+    async fn run<T: FromRedisValue>(&self, operation: &str, script: &Script, args: &[&dyn Arg]) -> KvResult<T> {
         let mut invocation = script.arg(&self.prefix);
         for arg in args {
             arg.push_onto(&mut invocation);
@@ -111,11 +88,7 @@ impl RedisKv {
     }
 
     /// Runs one plain command.
-    async fn query<T: FromRedisValue>(
-        &self,
-        operation: &str,
-        command: &::redis::Cmd,
-    ) -> KvResult<T> {
+    async fn query<T: FromRedisValue>(&self, operation: &str, command: &::redis::Cmd) -> KvResult<T> {
         let mut connection = self.connection().await?;
         let result = command.query_async(&mut *connection).await;
         Ok(result.with_context(|| format!("redis kv: {operation}"))?)
@@ -139,20 +112,10 @@ impl RedisKv {
         only_if_absent: bool,
     ) -> KvResult<bool> {
         let now_millis = self.clock.now_millis();
-        let expiry = ttl
-            .map(|ttl| now_millis.saturating_add(millis(ttl)).to_string())
-            .unwrap_or_default();
+        let expiry = ttl.map(|ttl| now_millis.saturating_add(millis(ttl)).to_string()).unwrap_or_default();
         let native_ttl = ttl.map(native_ttl_millis).unwrap_or_default();
         let flag = if only_if_absent { "1" } else { "0" };
-        let args: [&dyn Arg; 7] = [
-            &key,
-            &owner.get(),
-            &value,
-            &expiry,
-            &now_millis,
-            &native_ttl,
-            &flag,
-        ];
+        let args: [&dyn Arg; 7] = [&key, &owner.get(), &value, &expiry, &now_millis, &native_ttl, &flag];
         let written: i64 = self.run("writing a key", &scripts::PUT, &args).await?;
         Ok(written == 1)
     }
@@ -161,13 +124,7 @@ impl RedisKv {
     async fn delete_value(&self, key: &str, only_if_expired: bool) -> KvResult<bool> {
         let now_millis = self.clock.now_millis();
         let flag = if only_if_expired { "1" } else { "0" };
-        let deleted: i64 = self
-            .run(
-                "deleting a key",
-                &scripts::DELETE,
-                &[&key, &now_millis, &flag],
-            )
-            .await?;
+        let deleted: i64 = self.run("deleting a key", &scripts::DELETE, &[&key, &now_millis, &flag]).await?;
         Ok(deleted == 1)
     }
 }
@@ -178,9 +135,7 @@ impl RedisKv {
 /// password.
 async fn connect_pool(url: &str, pool_size: u32) -> anyhow::Result<Pool> {
     let manager = RedisConnectionManager::new(url).context("parsing the redis url")?;
-    bb8::ManageConnection::connect(&manager)
-        .await
-        .context("connecting to redis")?;
+    bb8::ManageConnection::connect(&manager).await.context("connecting to redis")?;
     let pool = bb8::Pool::builder()
         .max_size(pool_size)
         .connection_timeout(CONNECTION_TIMEOUT)
@@ -220,24 +175,16 @@ fn score_millis(score: f64) -> i64 {
 }
 
 fn parse_owner(owner: &str) -> anyhow::Result<AccountId> {
-    owner
-        .parse()
-        .with_context(|| "redis kv: a queue member has no valid owner entry")
+    owner.parse().with_context(|| "redis kv: a queue member has no valid owner entry")
 }
 
 /// Reads `take_due`'s flat reply: member, due, owner, member, due, owner...
 fn parse_taken(flat: Vec<String>) -> KvResult<Vec<DueEntry>> {
     let mut taken = Vec::with_capacity(flat.len() / 3);
     for triple in flat.chunks_exact(3) {
-        let due: f64 = triple[1]
-            .parse()
-            .context("redis kv: a due time is not a number")?;
+        let due: f64 = triple[1].parse().context("redis kv: a due time is not a number")?;
         let owner = parse_owner(&triple[2])?;
-        taken.push(DueEntry {
-            owner,
-            member: triple[0].clone(),
-            due_millis: score_millis(due),
-        });
+        taken.push(DueEntry { owner, member: triple[0].clone(), due_millis: score_millis(due) });
     }
     Ok(taken)
 }
@@ -245,13 +192,8 @@ fn parse_taken(flat: Vec<String>) -> KvResult<Vec<DueEntry>> {
 #[async_trait]
 impl Kv for RedisKv {
     async fn get(&self, key: &str) -> KvResult<Option<Vec<u8>>> {
-        let command = ::redis::cmd("HMGET")
-            .arg(self.value_key(key))
-            .arg("e")
-            .arg("v")
-            .clone();
-        let (expiry, value): (Option<i64>, Option<Vec<u8>>) =
-            self.query("reading a key", &command).await?;
+        let command = ::redis::cmd("HMGET").arg(self.value_key(key)).arg("e").arg("v").clone();
+        let (expiry, value): (Option<i64>, Option<Vec<u8>>) = self.query("reading a key", &command).await?;
         match value {
             Some(value) if is_live(expiry, self.clock.now_millis()) => Ok(Some(value)),
             Some(_) => self.delete_value(key, true).await.map(|_| None),
@@ -259,25 +201,11 @@ impl Kv for RedisKv {
         }
     }
 
-    async fn put(
-        &self,
-        owner: AccountId,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-    ) -> KvResult<()> {
-        self.write_value(owner, key, value, ttl, false)
-            .await
-            .map(drop)
+    async fn put(&self, owner: AccountId, key: &str, value: &[u8], ttl: Option<Duration>) -> KvResult<()> {
+        self.write_value(owner, key, value, ttl, false).await.map(drop)
     }
 
-    async fn put_if_absent(
-        &self,
-        owner: AccountId,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-    ) -> KvResult<bool> {
+    async fn put_if_absent(&self, owner: AccountId, key: &str, value: &[u8], ttl: Option<Duration>) -> KvResult<bool> {
         self.write_value(owner, key, value, ttl, true).await
     }
 
@@ -285,60 +213,32 @@ impl Kv for RedisKv {
         self.delete_value(key, false).await
     }
 
-    async fn schedule(
-        &self,
-        owner: AccountId,
-        queue: &str,
-        member: &str,
-        due_millis: i64,
-    ) -> KvResult<()> {
+    async fn schedule(&self, owner: AccountId, queue: &str, member: &str, due_millis: i64) -> KvResult<()> {
         let args: [&dyn Arg; 4] = [&owner.get(), &queue, &member, &due_millis];
-        self.run::<i64>("scheduling a queue member", &scripts::SCHEDULE, &args)
-            .await
-            .map(drop)
+        self.run::<i64>("scheduling a queue member", &scripts::SCHEDULE, &args).await.map(drop)
     }
 
     async fn unschedule(&self, queue: &str, member: &str) -> KvResult<bool> {
-        let removed: i64 = self
-            .run(
-                "unscheduling a queue member",
-                &scripts::UNSCHEDULE,
-                &[&queue, &member],
-            )
-            .await?;
+        let removed: i64 = self.run("unscheduling a queue member", &scripts::UNSCHEDULE, &[&queue, &member]).await?;
         Ok(removed == 1)
     }
 
-    async fn take_due(
-        &self,
-        queue: &str,
-        now_millis: i64,
-        limit: usize,
-    ) -> KvResult<Vec<DueEntry>> {
+    async fn take_due(&self, queue: &str, now_millis: i64, limit: usize) -> KvResult<Vec<DueEntry>> {
         // Redis reads LIMIT as a signed 64-bit count; "take everything" must not overflow it.
         let limit = limit.min(i64::MAX as usize);
         let args: [&dyn Arg; 3] = [&queue, &now_millis, &limit];
-        parse_taken(
-            self.run("taking due queue members", &scripts::TAKE_DUE, &args)
-                .await?,
-        )
+        parse_taken(self.run("taking due queue members", &scripts::TAKE_DUE, &args).await?)
     }
 
     async fn next_due(&self, queue: &str) -> KvResult<Option<i64>> {
-        let command = ::redis::cmd("ZRANGE")
-            .arg(self.queue_key(queue))
-            .arg(0)
-            .arg(0)
-            .arg("WITHSCORES")
-            .clone();
+        let command = ::redis::cmd("ZRANGE").arg(self.queue_key(queue)).arg(0).arg(0).arg("WITHSCORES").clone();
         let first: Vec<(String, f64)> = self.query("reading the next due time", &command).await?;
         Ok(first.first().map(|(_, due)| score_millis(*due)))
     }
 
     async fn purge_account(&self, owner: AccountId) -> KvResult<u64> {
         let args: [&dyn Arg; 2] = [&owner.get(), &self.clock.now_millis()];
-        self.run("purging an account", &scripts::PURGE_ACCOUNT, &args)
-            .await
+        self.run("purging an account", &scripts::PURGE_ACCOUNT, &args).await
     }
 
     async fn dump(&self) -> KvResult<Vec<(String, Vec<u8>)>> {
@@ -349,18 +249,11 @@ impl Kv for RedisKv {
 
     async fn dump_account(&self, owner: AccountId) -> KvResult<Vec<(String, Vec<u8>)>> {
         let args: [&dyn Arg; 2] = [&owner.get(), &self.clock.now_millis()];
-        dump::parse_account_dump(
-            self.run("dumping an account", &scripts::DUMP_ACCOUNT, &args)
-                .await?,
-        )
+        dump::parse_account_dump(self.run("dumping an account", &scripts::DUMP_ACCOUNT, &args).await?)
     }
 
     async fn ping(&self) -> KvResult<()> {
         let pong: String = self.query("ping", &::redis::cmd("PING")).await?;
-        if pong == "PONG" {
-            Ok(())
-        } else {
-            Err(anyhow!("redis kv: ping answered {pong:?}").into())
-        }
+        if pong == "PONG" { Ok(()) } else { Err(anyhow!("redis kv: ping answered {pong:?}").into()) }
     }
 }

@@ -32,13 +32,7 @@ impl MondayStandIn {
     /// Adds (or replaces) an item. Each column is `(column_id, title, type, text, value)`,
     /// with `value` the parsed JSON value (`Value::Null` when empty), e.g.
     /// `("phone", "Phone", "phone", "+12025550169", json!({"phone": "+12025550169", "countryShortName": "US"}))`.
-    pub fn add_item(
-        &self,
-        board_id: u64,
-        item_id: u64,
-        name: &str,
-        columns: Vec<(&str, &str, &str, &str, Value)>,
-    ) {
+    pub fn add_item(&self, board_id: u64, item_id: u64, name: &str, columns: Vec<(&str, &str, &str, &str, Value)>) {
         let columns = columns
             .into_iter()
             .map(|(id, title, column_type, text, value)| StoredColumn {
@@ -49,12 +43,8 @@ impl MondayStandIn {
                 value,
             })
             .collect();
-        let item = StoredItem {
-            board_id: board_id.to_string(),
-            item_id: item_id.to_string(),
-            name: name.to_owned(),
-            columns,
-        };
+        let item =
+            StoredItem { board_id: board_id.to_string(), item_id: item_id.to_string(), name: name.to_owned(), columns };
         let items = &mut self.lock().board.items;
         items.retain(|existing| existing.item_id != item.item_id);
         items.push(item);
@@ -69,11 +59,7 @@ impl Board {
         let items: Vec<Value> = self
             .items
             .iter()
-            .filter(|item| {
-                item_ids
-                    .as_ref()
-                    .is_none_or(|ids| ids.contains(&item.item_id))
-            })
+            .filter(|item| item_ids.as_ref().is_none_or(|ids| ids.contains(&item.item_id)))
             .map(|item| item.to_json(column_ids.as_deref()))
             .collect();
         json!({ "items": items })
@@ -109,11 +95,7 @@ impl StoredColumn {
         });
         if self.column_type == "phone" {
             json["phone"] = self.value.get("phone").cloned().unwrap_or(Value::Null);
-            json["country_short_name"] = self
-                .value
-                .get("countryShortName")
-                .cloned()
-                .unwrap_or(Value::Null);
+            json["country_short_name"] = self.value.get("countryShortName").cloned().unwrap_or(Value::Null);
         }
         json
     }

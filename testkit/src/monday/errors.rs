@@ -34,11 +34,7 @@ impl MondayStandIn {
     pub fn push_rate_limit_exceeded(&self, retry_after_seconds: u64) {
         let body = json!({ "errors": [{ "message": "Rate Limit Exceeded",
             "extensions": { "code": "RATE_LIMIT_EXCEEDED", "status_code": 429 } }] });
-        self.push_response(
-            429,
-            body,
-            &[("retry-after", &retry_after_seconds.to_string())],
-        );
+        self.push_response(429, body, &[("retry-after", &retry_after_seconds.to_string())]);
     }
 
     /// `DAILY_LIMIT_EXCEEDED`: the account's daily call quota is spent.
@@ -52,9 +48,7 @@ impl MondayStandIn {
     pub fn push_resource_locked(&self, retry_after_seconds: Option<u64>) {
         let body = json!({ "error_message": "Resource is currently locked", "status_code": 423 });
         match retry_after_seconds {
-            Some(seconds) => {
-                self.push_response(423, body, &[("retry-after", &seconds.to_string())])
-            }
+            Some(seconds) => self.push_response(423, body, &[("retry-after", &seconds.to_string())]),
             None => self.push_response(423, body, &[]),
         }
     }

@@ -56,20 +56,11 @@ impl MondayStandIn {
     }
 
     /// Like [`push_response`](Self::push_response) with any body, e.g. an HTML error page.
-    pub fn push_raw_response(
-        &self,
-        status: u16,
-        content_type: &str,
-        body: &str,
-        headers: &[(&str, &str)],
-    ) {
+    pub fn push_raw_response(&self, status: u16, content_type: &str, body: &str, headers: &[(&str, &str)]) {
         let scripted = ScriptedResponse {
             status,
             content_type: content_type.to_owned(),
-            headers: headers
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect(),
+            headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
             body: body.to_owned(),
         };
         self.lock().graphql.scripted.push_back(scripted);
@@ -86,20 +77,11 @@ impl MondayStandIn {
     }
 }
 
-pub(super) async fn answer(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(super) async fn answer(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
     let request = GraphqlRequest {
-        query: field(parsed.as_ref(), "query")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        variables: field(parsed.as_ref(), "variables")
-            .cloned()
-            .unwrap_or(Value::Null),
+        query: field(parsed.as_ref(), "query").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        variables: field(parsed.as_ref(), "variables").cloned().unwrap_or(Value::Null),
         authorization: header_text(&headers, header::AUTHORIZATION.as_str()),
         api_version: header_text(&headers, "api-version"),
     };
@@ -108,10 +90,8 @@ pub(super) async fn answer(
     if let Some(scripted) = state.graphql.scripted.pop_front() {
         return scripted.into_response();
     }
-    let authorized = request
-        .authorization
-        .as_deref()
-        .is_some_and(|token| state.oauth.tokens.check(token) == TokenCheck::Valid);
+    let authorized =
+        request.authorization.as_deref().is_some_and(|token| state.oauth.tokens.check(token) == TokenCheck::Valid);
     if !authorized {
         return not_authenticated();
     }
@@ -131,8 +111,7 @@ fn answer_by_default(state: &mut StandInState, request: &GraphqlRequest) -> Resp
             query; script one with push_response", "extensions": { "code": "STAND_IN_UNSCRIPTED" } });
         return Json(json!({ "data": null, "errors": [error] })).into_response();
     };
-    Json(json!({ "data": data, "extensions": { "request_id": uuid::Uuid::new_v4().to_string() } }))
-        .into_response()
+    Json(json!({ "data": data, "extensions": { "request_id": uuid::Uuid::new_v4().to_string() } })).into_response()
 }
 
 fn create_update(state: &mut StandInState, request: &GraphqlRequest) -> Value {
@@ -140,15 +119,8 @@ fn create_update(state: &mut StandInState, request: &GraphqlRequest) -> Value {
     let updates = &mut state.graphql.updates;
     let update = CreatedUpdate {
         id: (updates.len() + 1).to_string(),
-        item_id: arg("item_id")
-            .as_ref()
-            .and_then(id_string)
-            .unwrap_or_default(),
-        body: arg("body")
-            .as_ref()
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
+        item_id: arg("item_id").as_ref().and_then(id_string).unwrap_or_default(),
+        body: arg("body").as_ref().and_then(Value::as_str).unwrap_or_default().to_owned(),
     };
     let id = update.id.clone();
     updates.push(update);
@@ -173,10 +145,7 @@ fn field<'a>(body: Option<&'a Value>, name: &str) -> Option<&'a Value> {
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 impl IntoResponse for ScriptedResponse {
@@ -188,9 +157,7 @@ impl IntoResponse for ScriptedResponse {
             headers.insert(header::CONTENT_TYPE, content_type);
         }
         for (name, value) in self.headers {
-            if let (Ok(name), Ok(value)) =
-                (HeaderName::try_from(name), HeaderValue::from_str(&value))
-            {
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::from_str(&value)) {
                 headers.insert(name, value);
             }
         }

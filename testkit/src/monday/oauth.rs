@@ -55,9 +55,7 @@ impl MondayStandIn {
     /// Registers a single-use authorization code, as if the user of `account_id` had
     /// approved the app, and returns it.
     pub fn issue_code(&self, account_id: u64, redirect_uri: &str, code_challenge: &str) -> String {
-        self.lock()
-            .oauth
-            .issue_code(account_id, redirect_uri, code_challenge)
+        self.lock().oauth.issue_code(account_id, redirect_uri, code_challenge)
     }
 
     /// Accept any unregistered code (for account 1, without PKCE). Off by default.
@@ -103,28 +101,16 @@ impl MondayStandIn {
 }
 
 impl OAuthState {
-    pub(super) fn issue_code(
-        &mut self,
-        account_id: u64,
-        redirect_uri: &str,
-        code_challenge: &str,
-    ) -> String {
+    pub(super) fn issue_code(&mut self, account_id: u64, redirect_uri: &str, code_challenge: &str) -> String {
         let code = format!("stand-in-code-{}", uuid::Uuid::new_v4());
-        let issued = IssuedCode {
-            account_id,
-            redirect_uri: redirect_uri.to_owned(),
-            code_challenge: code_challenge.to_owned(),
-        };
+        let issued =
+            IssuedCode { account_id, redirect_uri: redirect_uri.to_owned(), code_challenge: code_challenge.to_owned() };
         self.codes.insert(code.clone(), issued);
         code
     }
 
     /// Consumes the code whatever the outcome: a code that failed PKCE is burnt too.
-    pub(super) fn redeem_code(
-        &mut self,
-        body: &Body,
-        check_pkce: bool,
-    ) -> Result<u64, OAuthFailure> {
+    pub(super) fn redeem_code(&mut self, body: &Body, check_pkce: bool) -> Result<u64, OAuthFailure> {
         let code = required(body, "code")?;
         let Some(issued) = self.codes.remove(code) else {
             return if self.accept_any_code {
@@ -134,9 +120,7 @@ impl OAuthState {
             };
         };
         if field(body, "redirect_uri").is_some_and(|uri| uri != issued.redirect_uri) {
-            return Err(invalid_grant(
-                "redirect_uri does not match the authorization request",
-            ));
+            return Err(invalid_grant("redirect_uri does not match the authorization request"));
         }
         if check_pkce && !issued.code_challenge.is_empty() {
             let verifier = field(body, "code_verifier").unwrap_or_default();
@@ -166,13 +150,8 @@ pub(super) fn field<'a>(body: &'a Body, name: &str) -> Option<&'a str> {
 }
 
 pub(super) fn required<'a>(body: &'a Body, name: &str) -> Result<&'a str, OAuthFailure> {
-    field(body, name).ok_or_else(|| {
-        OAuthFailure::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            format!("`{name}` is required"),
-        )
-    })
+    field(body, name)
+        .ok_or_else(|| OAuthFailure::new(StatusCode::BAD_REQUEST, "invalid_request", format!("`{name}` is required")))
 }
 
 /// An OAuth error answer: `{"error", "error_description"}` with its status.
@@ -183,16 +162,8 @@ pub(super) struct OAuthFailure {
 }
 
 impl OAuthFailure {
-    pub(super) fn new(
-        status: StatusCode,
-        error: &'static str,
-        description: impl Into<String>,
-    ) -> Self {
-        Self {
-            status,
-            error,
-            description: description.into(),
-        }
+    pub(super) fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
+        Self { status, error, description: description.into() }
     }
 }
 

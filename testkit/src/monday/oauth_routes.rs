@@ -16,10 +16,7 @@ use super::server::{CLIENT_ID, CLIENT_SECRET};
 use super::state::Shared;
 
 /// `GET /oauth2/authorize`: approves at once and redirects back with `code` and `state`.
-pub(super) async fn authorize(
-    State(state): State<Shared>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
+pub(super) async fn authorize(State(state): State<Shared>, Query(params): Query<HashMap<String, String>>) -> Response {
     let param = |name: &str| params.get(name).map(String::as_str);
     if param("client_id") != Some(CLIENT_ID) {
         return (StatusCode::BAD_REQUEST, "unknown client_id").into_response();
@@ -28,19 +25,11 @@ pub(super) async fn authorize(
         return (StatusCode::BAD_REQUEST, "redirect_uri is required").into_response();
     };
     if param("code_challenge").is_some() && param("code_challenge_method") != Some("S256") {
-        return (
-            StatusCode::BAD_REQUEST,
-            "code_challenge_method must be S256",
-        )
-            .into_response();
+        return (StatusCode::BAD_REQUEST, "code_challenge_method must be S256").into_response();
     }
     let oauth = &mut state.lock().oauth;
     let account_id = oauth.authorize_account_id;
-    let code = oauth.issue_code(
-        account_id,
-        redirect_uri,
-        param("code_challenge").unwrap_or(""),
-    );
+    let code = oauth.issue_code(account_id, redirect_uri, param("code_challenge").unwrap_or(""));
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.append_pair("code", &code);
     if let Some(state_param) = param("state") {
@@ -52,10 +41,7 @@ pub(super) async fn authorize(
 }
 
 /// `POST /oauth_ms/oauth/token`.
-pub(super) async fn token(
-    State(state): State<Shared>,
-    body: Bytes,
-) -> Result<Response, OAuthFailure> {
+pub(super) async fn token(State(state): State<Shared>, body: Bytes) -> Result<Response, OAuthFailure> {
     let body = authenticated_body(&body)?;
     let oauth = &mut state.lock().oauth;
     match field(&body, "grant_type").unwrap_or("authorization_code") {
@@ -86,20 +72,14 @@ fn grant_refresh(oauth: &mut OAuthState, body: &Body) -> Result<Response, OAuthF
 }
 
 /// `POST /oauth_ms/oauth/revoke`: unknown tokens are fine (RFC 7009).
-pub(super) async fn revoke(
-    State(state): State<Shared>,
-    body: Bytes,
-) -> Result<Response, OAuthFailure> {
+pub(super) async fn revoke(State(state): State<Shared>, body: Bytes) -> Result<Response, OAuthFailure> {
     let body = authenticated_body(&body)?;
     state.lock().oauth.tokens.revoke(required(&body, "token")?);
     Ok(Json(json!({ "success": true })).into_response())
 }
 
 /// `POST /oauth2/token`: the legacy flow, no PKCE, no refresh token, no expiry.
-pub(super) async fn legacy_token(
-    State(state): State<Shared>,
-    body: Bytes,
-) -> Result<Response, OAuthFailure> {
+pub(super) async fn legacy_token(State(state): State<Shared>, body: Bytes) -> Result<Response, OAuthFailure> {
     let body = authenticated_body(&body)?;
     let oauth = &mut state.lock().oauth;
     let account_id = oauth.redeem_code(&body, false)?;
@@ -110,21 +90,10 @@ pub(super) async fn legacy_token(
 
 /// Parses the JSON body and checks the client credentials in it.
 fn authenticated_body(bytes: &[u8]) -> Result<Body, OAuthFailure> {
-    let body: Body = serde_json::from_slice(bytes).map_err(|_| {
-        OAuthFailure::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "body must be a JSON object",
-        )
-    })?;
-    if field(&body, "client_id") != Some(CLIENT_ID)
-        || field(&body, "client_secret") != Some(CLIENT_SECRET)
-    {
-        return Err(OAuthFailure::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication failed",
-        ));
+    let body: Body = serde_json::from_slice(bytes)
+        .map_err(|_| OAuthFailure::new(StatusCode::BAD_REQUEST, "invalid_request", "body must be a JSON object"))?;
+    if field(&body, "client_id") != Some(CLIENT_ID) || field(&body, "client_secret") != Some(CLIENT_SECRET) {
+        return Err(OAuthFailure::new(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed"));
     }
     Ok(body)
 }

@@ -12,16 +12,10 @@ pub(super) fn argument(query: &str, field: &str, arg: &str, variables: &Value) -
     let text = after_name.trim_start().strip_prefix(':')?.trim_start();
     match text.strip_prefix('$') {
         Some(rest) => {
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
             variables.get(&name).cloned()
         }
-        None => serde_json::Deserializer::from_str(text)
-            .into_iter::<Value>()
-            .next()?
-            .ok(),
+        None => serde_json::Deserializer::from_str(text).into_iter::<Value>().next()?.ok(),
     }
 }
 
@@ -45,13 +39,9 @@ pub(super) fn id_string(value: &Value) -> Option<String> {
 fn arguments_of<'q>(query: &'q str, field: &str) -> Option<&'q str> {
     let start = query.match_indices(field).find_map(|(at, _)| {
         let rest = &query[at + field.len()..];
-        let preceded_by_word = query[..at]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let preceded_by_word = query[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
         let open = rest.len() - rest.trim_start().len();
-        (!preceded_by_word && rest.trim_start().starts_with('('))
-            .then_some(at + field.len() + open + 1)
+        (!preceded_by_word && rest.trim_start().starts_with('(')).then_some(at + field.len() + open + 1)
     })?;
     let mut depth = 1;
     for (offset, c) in query[start..].char_indices() {
@@ -89,10 +79,7 @@ mod tests {
                      column_values(ids: $cols) { id } } other(item_id: 42, body: \"hi\") }";
         let vars = json!({"itemIds": ["7"], "cols": ["phone"]});
         assert_eq!(argument(query, "items", "ids", &vars), Some(json!(["7"])));
-        assert_eq!(
-            argument(query, "column_values", "ids", &vars),
-            Some(json!(["phone"]))
-        );
+        assert_eq!(argument(query, "column_values", "ids", &vars), Some(json!(["phone"])));
         assert_eq!(argument(query, "other", "item_id", &vars), Some(json!(42)));
         assert_eq!(argument(query, "other", "body", &vars), Some(json!("hi")));
     }

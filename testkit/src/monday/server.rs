@@ -33,21 +33,13 @@ impl MondayStandIn {
     /// If no local port can be bound: a test environment problem, not a test failure.
     pub async fn start() -> Self {
         let state = Shared::default();
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the monday stand-in");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the monday stand-in");
         let address = listener.local_addr().expect("stand-in address");
         let app = router(state.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .await
-                .expect("monday stand-in server");
+            axum::serve(listener, app).await.expect("monday stand-in server");
         });
-        Self {
-            base_url: format!("http://{address}"),
-            state,
-            server,
-        }
+        Self { base_url: format!("http://{address}"), state, server }
     }
 
     /// `http://127.0.0.1:<port>`, without a trailing slash.
@@ -78,10 +70,7 @@ impl MondayStandIn {
 
     /// The `webhookUrl` monday would hand out on a trigger subscribe.
     pub fn webhook_url(&self, subscription_id: u64) -> String {
-        format!(
-            "{}/automations/apps-events/{subscription_id}",
-            self.base_url
-        )
+        format!("{}/automations/apps-events/{subscription_id}", self.base_url)
     }
 
     /// Every request received so far, in arrival order.
@@ -107,13 +96,7 @@ fn router(state: Shared) -> Router {
         .route("/oauth_ms/oauth/revoke", post(oauth::revoke))
         .route("/oauth2/token", post(oauth::legacy_token))
         .route("/v2", post(graphql::answer))
-        .route(
-            "/automations/apps-events/{subscription_id}",
-            post(trigger::receive),
-        )
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            record_request,
-        ))
+        .route("/automations/apps-events/{subscription_id}", post(trigger::receive))
+        .layer(middleware::from_fn_with_state(state.clone(), record_request))
         .with_state(state)
 }

@@ -63,10 +63,7 @@ pub(super) async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let triggers = &mut state.lock().triggers;
     let status = if triggers.failures_left > 0 {
         triggers.failures_left -= 1;
@@ -82,11 +79,7 @@ pub(super) async fn receive(
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
         answered_status: status.as_u16(),
     });
-    let body = if status.is_success() {
-        json!({})
-    } else {
-        json!({ "error": status.as_str() })
-    };
+    let body = if status.is_success() { json!({}) } else { json!({ "error": status.as_str() }) };
     (status, Json(body)).into_response()
 }
 
@@ -114,6 +107,5 @@ fn jwt_names_app(token: &str, app_id: u64, secret: &str) -> bool {
     };
     let mut validation = Validation::new(Algorithm::HS256);
     validation.validate_aud = false;
-    jsonwebtoken::decode::<AppClaims>(token, &key, &validation)
-        .is_ok_and(|data| data.claims.app_id == app_id)
+    jsonwebtoken::decode::<AppClaims>(token, &key, &validation).is_ok_and(|data| data.claims.app_id == app_id)
 }

@@ -34,14 +34,8 @@ const MAX_RECORDED_BODY: usize = 4 * 1024 * 1024;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route(
-            "/2010-04-01/Accounts/{account_sid}/Messages.json",
-            post(create).get(list),
-        )
-        .route(
-            "/2010-04-01/Accounts/{account_sid}/Messages/{file}",
-            get(fetch),
-        )
+        .route("/2010-04-01/Accounts/{account_sid}/Messages.json", post(create).get(list))
+        .route("/2010-04-01/Accounts/{account_sid}/Messages/{file}", get(fetch))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(shared.clone(), record))
@@ -58,12 +52,7 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next)
     let headers = parts
         .headers
         .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
         .collect();
     {
         let mut state = shared.lock();
@@ -78,8 +67,7 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next)
             received_at,
         });
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 async fn create(
@@ -126,11 +114,8 @@ fn create_locked(
     };
     // Twilio reads the body as a form only when it is labelled as one; anything else looks
     // like an empty form and fails the `To` rule, which is what a mislabelled client deserves.
-    let form: Vec<(String, String)> = if is_form(headers) {
-        form_urlencoded::parse(body).into_owned().collect()
-    } else {
-        Vec::new()
-    };
+    let form: Vec<(String, String)> =
+        if is_form(headers) { form_urlencoded::parse(body).into_owned().collect() } else { Vec::new() };
     (create_message(state, account_sid, auth, &form), delay)
 }
 
@@ -142,9 +127,7 @@ async fn fetch(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let state = shared.lock();
     check_account(&state, &account_sid, uri.path(), &headers)?;
-    let sid = file
-        .strip_suffix(".json")
-        .ok_or_else(|| ApiError::not_found(uri.path()))?;
+    let sid = file.strip_suffix(".json").ok_or_else(|| ApiError::not_found(uri.path()))?;
     state
         .messages
         .iter()
@@ -163,12 +146,7 @@ async fn list(
     let state = shared.lock();
     check_account(&state, &account_sid, uri.path(), &headers)?;
     let query = ListQuery::parse(query.as_deref())?;
-    Ok(Json(list_page(
-        &state.messages,
-        &account_sid,
-        uri.path(),
-        &query,
-    )))
+    Ok(Json(list_page(&state.messages, &account_sid, uri.path(), &query)))
 }
 
 async fn not_found(uri: Uri) -> ApiError {
@@ -189,9 +167,7 @@ fn check_account(
     if !is_account_sid(account_sid) {
         return Err(ApiError::not_found(path));
     }
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     state.authenticate(account_sid, authorization)
 }
 
@@ -200,10 +176,7 @@ fn is_form(headers: &HeaderMap) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| {
-            mime.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }
 
 /// `^AC[0-9a-fA-F]{32}$` (OAI path parameter pattern).
@@ -213,6 +186,5 @@ pub(crate) fn is_account_sid(sid: &str) -> bool {
 
 /// `^{prefix}[0-9a-fA-F]{32}$`.
 pub(crate) fn is_sid(sid: &str, prefix: &str) -> bool {
-    sid.strip_prefix(prefix)
-        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    sid.strip_prefix(prefix).is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }

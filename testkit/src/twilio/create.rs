@@ -32,16 +32,9 @@ struct CreateParams {
 
 impl CreateParams {
     fn from_form(form: &[(String, String)]) -> Self {
-        let first = |key: &str| {
-            form.iter()
-                .find(|(k, v)| k == key && !v.is_empty())
-                .map(|(_, v)| v.clone())
-        };
-        let media_urls = form
-            .iter()
-            .filter(|(k, v)| k == "MediaUrl" && !v.is_empty())
-            .map(|(_, v)| v.clone())
-            .collect();
+        let first = |key: &str| form.iter().find(|(k, v)| k == key && !v.is_empty()).map(|(_, v)| v.clone());
+        let media_urls =
+            form.iter().filter(|(k, v)| k == "MediaUrl" && !v.is_empty()).map(|(_, v)| v.clone()).collect();
         Self {
             to: first("To"),
             from: first("From"),
@@ -74,22 +67,13 @@ pub(crate) fn create_message(
 
 /// The two conditional rules of `x-twilio.conditional` plus the required `To`.
 fn check_required(params: &CreateParams) -> Result<String, ApiError> {
-    let to = params.to.clone().ok_or_else(|| {
-        ApiError::new(errors::TO_REQUIRED, 400, "A 'To' phone number is required.")
-    })?;
+    let to =
+        params.to.clone().ok_or_else(|| ApiError::new(errors::TO_REQUIRED, 400, "A 'To' phone number is required."))?;
     if params.from.is_none() && params.messaging_service_sid.is_none() {
-        return Err(ApiError::new(
-            errors::FROM_REQUIRED,
-            400,
-            "A 'From' phone number is required.",
-        ));
+        return Err(ApiError::new(errors::FROM_REQUIRED, 400, "A 'From' phone number is required."));
     }
     if params.body.is_none() && params.media_urls.is_empty() && params.content_sid.is_none() {
-        return Err(ApiError::new(
-            errors::BODY_REQUIRED,
-            400,
-            "Message body is required.",
-        ));
+        return Err(ApiError::new(errors::BODY_REQUIRED, 400, "Message body is required."));
     }
     Ok(to)
 }
@@ -99,11 +83,7 @@ fn check_content(params: &CreateParams, to: &str) -> Result<(), ApiError> {
         let message = format!("The 'To' number {to} is not a valid phone number.");
         return Err(ApiError::new(errors::INVALID_TO, 400, message));
     }
-    if params
-        .body
-        .as_deref()
-        .is_some_and(|b| b.chars().count() > MAX_BODY_CHARS)
-    {
+    if params.body.as_deref().is_some_and(|b| b.chars().count() > MAX_BODY_CHARS) {
         return Err(ApiError::for_code(errors::BODY_TOO_LONG, 400));
     }
     if params.media_urls.len() > MAX_MEDIA {
@@ -119,11 +99,7 @@ fn check_senders(state: &State, account_sid: &str, params: &CreateParams) -> Res
         && !account.services.contains(service)
     {
         let message = format!("The Messaging Service Sid {service} is invalid.");
-        return Err(ApiError::new(
-            errors::INVALID_MESSAGING_SERVICE,
-            400,
-            message,
-        ));
+        return Err(ApiError::new(errors::INVALID_MESSAGING_SERVICE, 400, message));
     }
     let Some(from) = &params.from else {
         return Ok(());
@@ -142,23 +118,14 @@ fn check_senders(state: &State, account_sid: &str, params: &CreateParams) -> Res
 
 /// The stored resource. A Messaging Service send starts `accepted` with no `from` and
 /// `num_segments` 0 (no sender chosen yet, spec §1.3); a direct send starts `queued`.
-fn build_message(
-    state: &State,
-    account_sid: &str,
-    to: &str,
-    params: &CreateParams,
-    now: DateTime<Utc>,
-) -> Message {
+fn build_message(state: &State, account_sid: &str, to: &str, params: &CreateParams, now: DateTime<Utc>) -> Message {
     let via_service = params.messaging_service_sid.is_some();
     let has_media = !params.media_urls.is_empty();
     let body = params.body.clone().unwrap_or_default();
     // An MMS is billed as one message whatever its text; SIDs of media messages start `MM`.
     let computed_segments = if has_media { 1 } else { segment_count(&body) };
-    let pool_sender = if via_service && params.from.is_none() {
-        state.account(account_sid).numbers.first().cloned()
-    } else {
-        None
-    };
+    let pool_sender =
+        if via_service && params.from.is_none() { state.account(account_sid).numbers.first().cloned() } else { None };
     Message {
         sid: new_sid(if has_media { "MM" } else { "SM" }),
         account_sid: account_sid.to_owned(),
@@ -180,12 +147,7 @@ fn build_message(
     }
 }
 
-fn sent_message(
-    message: &Message,
-    auth: AuthKind,
-    params: &CreateParams,
-    form: &[(String, String)],
-) -> SentMessage {
+fn sent_message(message: &Message, auth: AuthKind, params: &CreateParams, form: &[(String, String)]) -> SentMessage {
     SentMessage {
         sid: message.sid.clone(),
         account_sid: message.account_sid.clone(),
@@ -205,9 +167,7 @@ pub(crate) fn is_e164(number: &str) -> bool {
     let Some(digits) = number.strip_prefix('+') else {
         return false;
     };
-    (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
+    (2..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
 }
 
 #[cfg(test)]
@@ -219,15 +179,7 @@ mod tests {
         for ok in ["+14155552671", "+442071838750", "+12", "+123456789012345"] {
             assert!(is_e164(ok), "{ok}");
         }
-        for bad in [
-            "14155552671",
-            "+0123",
-            "+1",
-            "+1234567890123456",
-            "+1 415 555",
-            "+1415555267a",
-            "",
-        ] {
+        for bad in ["14155552671", "+0123", "+1", "+1234567890123456", "+1 415 555", "+1415555267a", ""] {
             assert!(!is_e164(bad), "{bad}");
         }
     }

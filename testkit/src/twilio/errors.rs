@@ -52,11 +52,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: u32, http_status: u16, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            http_status,
-            message: message.into(),
-        }
+        Self { code, http_status, message: message.into() }
     }
 
     /// An error with the stand-in's default wording for `code`.
@@ -71,11 +67,7 @@ impl ApiError {
 
     /// 404/20404 for `path`, in Twilio's wording.
     pub fn not_found(path: &str) -> Self {
-        Self::new(
-            NOT_FOUND,
-            404,
-            format!("The requested resource {path} was not found"),
-        )
+        Self::new(NOT_FOUND, 404, format!("The requested resource {path} was not found"))
     }
 
     /// The JSON body Twilio sends: exactly the four legacy fields.
@@ -96,10 +88,9 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             // Basic-auth servers, Twilio included, name the realm so clients know to retry
             // with credentials.
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"Twilio API\""),
-            );
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Twilio API\""));
         }
         response
     }
@@ -112,9 +103,7 @@ pub fn default_message(code: u32) -> String {
         NOT_FOUND => "The requested resource was not found",
         TOO_MANY_REQUESTS => "Too Many Requests",
         INVALID_TO => "The 'To' number is not a valid phone number.",
-        21408 => {
-            "Permission to send an SMS has not been enabled for the region indicated by the 'To' number."
-        }
+        21408 => "Permission to send an SMS has not been enabled for the region indicated by the 'To' number.",
         OPTED_OUT => "Attempt to send to unsubscribed recipient",
         21611 => "This 'From' number has exceeded the maximum number of queued messages",
         21614 => "'To' number is not a valid mobile number",

@@ -85,8 +85,7 @@ impl InboundSms {
             ("NumMedia", self.media.len().to_string()),
             ("NumSegments", segment_count(&self.body).to_string()),
         ]);
-        let mut params: Vec<(String, String)> =
-            params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let mut params: Vec<(String, String)> = params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         for (n, (url, content_type)) in self.media.iter().enumerate() {
             params.push((format!("MediaContentType{n}"), content_type.clone()));
             params.push((format!("MediaUrl{n}"), url.clone()));

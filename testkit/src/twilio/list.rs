@@ -74,20 +74,14 @@ pub(crate) struct ListQuery {
 
 impl ListQuery {
     pub(crate) fn parse(query: Option<&str>) -> Result<Self, ApiError> {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
         let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
         let date = |key: &str| get(key).map(|v| DateBound::parse(&v)).transpose();
-        let number =
-            |key: &str, default: usize| get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
+        let number = |key: &str, default: usize| get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
         let filter_keys = ["To", "From", "DateSent", "DateSent<", "DateSent>"];
         Ok(Self {
-            filters: pairs
-                .iter()
-                .filter(|(k, _)| filter_keys.contains(&k.as_str()))
-                .cloned()
-                .collect(),
+            filters: pairs.iter().filter(|(k, _)| filter_keys.contains(&k.as_str())).cloned().collect(),
             to: get("To"),
             from: get("From"),
             on: date("DateSent")?,
@@ -101,10 +95,7 @@ impl ListQuery {
     fn matches(&self, message: &Message) -> bool {
         let sent = message.date_sent.unwrap_or(message.date_created);
         self.to.as_ref().is_none_or(|to| *to == message.to)
-            && self
-                .from
-                .as_ref()
-                .is_none_or(|from| message.from.as_ref() == Some(from))
+            && self.from.as_ref().is_none_or(|from| message.from.as_ref() == Some(from))
             && self.on.is_none_or(|on| sent.date_naive() == on.day())
             && self.before.is_none_or(|b| b.on_or_before(sent))
             && self.after.is_none_or(|a| a.on_or_after(sent))
@@ -124,26 +115,13 @@ impl ListQuery {
 }
 
 /// One page of `account_sid`'s messages matching `query`, in Twilio's envelope.
-pub(crate) fn list_page(
-    messages: &[Message],
-    account_sid: &str,
-    path: &str,
-    query: &ListQuery,
-) -> Value {
-    let mut matching: Vec<&Message> = messages
-        .iter()
-        .rev()
-        .filter(|m| m.account_sid == account_sid && query.matches(m))
-        .collect();
+pub(crate) fn list_page(messages: &[Message], account_sid: &str, path: &str, query: &ListQuery) -> Value {
+    let mut matching: Vec<&Message> =
+        messages.iter().rev().filter(|m| m.account_sid == account_sid && query.matches(m)).collect();
     // Newest first; `rev()` plus a stable sort keeps later creations first on equal times.
     matching.sort_by_key(|m| std::cmp::Reverse(m.date_created));
     let start = query.page.saturating_mul(query.page_size);
-    let page: Vec<&Message> = matching
-        .iter()
-        .skip(start)
-        .take(query.page_size)
-        .copied()
-        .collect();
+    let page: Vec<&Message> = matching.iter().skip(start).take(query.page_size).copied().collect();
     let has_next = start + page.len() < matching.len();
     let next_token = page.last().map(|m| format!("PA{}", m.sid));
     json!({

@@ -62,10 +62,7 @@ impl Message {
     }
 
     fn base_uri(&self) -> String {
-        format!(
-            "/{API_VERSION}/Accounts/{}/Messages/{}",
-            self.account_sid, self.sid
-        )
+        format!("/{API_VERSION}/Accounts/{}/Messages/{}", self.account_sid, self.sid)
     }
 
     /// The sender a status callback reports: the `From` given, else the pool's pick.
@@ -76,10 +73,7 @@ impl Message {
     /// Moves the message to `status`. Leaving `accepted`/`scheduled` fills in `from` and
     /// `num_segments`, as Twilio does once a Messaging Service has picked a sender.
     pub(crate) fn set_status(&mut self, status: &str, error_code: Option<u32>, now: DateTime<Utc>) {
-        assert!(
-            STATUSES.contains(&status),
-            "unknown Twilio message status {status:?}"
-        );
+        assert!(STATUSES.contains(&status), "unknown Twilio message status {status:?}");
         if !matches!(status, "accepted" | "scheduled") {
             self.from = self.from.take().or_else(|| self.pool_sender.clone());
             self.num_segments = self.computed_segments;

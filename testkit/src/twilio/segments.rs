@@ -40,27 +40,15 @@ pub enum Encoding {
 
 /// The encoding a body needs: GSM-7 when every character is in the default or extension table.
 pub fn encoding_of(body: &str) -> Encoding {
-    if body.chars().all(|c| gsm7_width(c).is_some()) {
-        Encoding::Gsm7
-    } else {
-        Encoding::Ucs2
-    }
+    if body.chars().all(|c| gsm7_width(c).is_some()) { Encoding::Gsm7 } else { Encoding::Ucs2 }
 }
 
 /// The number of segments `body` takes. An empty body counts as one segment, as an SMS with
 /// no text is still one message.
 pub fn segment_count(body: &str) -> u32 {
     let (widths, single, concatenated): (Vec<usize>, _, _) = match encoding_of(body) {
-        Encoding::Gsm7 => (
-            body.chars().filter_map(gsm7_width).collect(),
-            GSM7_SINGLE,
-            GSM7_CONCATENATED,
-        ),
-        Encoding::Ucs2 => (
-            body.chars().map(char::len_utf16).collect(),
-            UCS2_SINGLE,
-            UCS2_CONCATENATED,
-        ),
+        Encoding::Gsm7 => (body.chars().filter_map(gsm7_width).collect(), GSM7_SINGLE, GSM7_CONCATENATED),
+        Encoding::Ucs2 => (body.chars().map(char::len_utf16).collect(), UCS2_SINGLE, UCS2_CONCATENATED),
     };
     if widths.iter().sum::<usize>() <= single {
         return 1;

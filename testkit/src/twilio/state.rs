@@ -36,18 +36,12 @@ impl Shared {
             .user_agent("TwilioProxy/1.1")
             .build()
             .expect("reqwest client builds");
-        Self {
-            state: Mutex::new(State::default()),
-            sent_changed: Notify::new(),
-            http,
-        }
+        Self { state: Mutex::new(State::default()), sent_changed: Notify::new(), http }
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock is already a failed test; keep the data usable.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -96,31 +90,22 @@ impl State {
     }
 
     pub(crate) fn account(&self, account_sid: &str) -> &Account {
-        self.accounts.get(account_sid).unwrap_or_else(|| {
-            panic!("Twilio stand-in: unknown account {account_sid}; call add_account first")
-        })
+        self.accounts
+            .get(account_sid)
+            .unwrap_or_else(|| panic!("Twilio stand-in: unknown account {account_sid}; call add_account first"))
     }
 
     pub(crate) fn account_mut(&mut self, account_sid: &str) -> &mut Account {
-        self.accounts.get_mut(account_sid).unwrap_or_else(|| {
-            panic!("Twilio stand-in: unknown account {account_sid}; call add_account first")
-        })
+        self.accounts
+            .get_mut(account_sid)
+            .unwrap_or_else(|| panic!("Twilio stand-in: unknown account {account_sid}; call add_account first"))
     }
 
     /// Checks HTTP Basic credentials against the account in the path (spec §1.1): the
     /// Account SID with its Auth Token, or one of the account's API keys with its secret.
-    pub(crate) fn authenticate(
-        &self,
-        path_account: &str,
-        authorization: Option<&str>,
-    ) -> Result<AuthKind, ApiError> {
-        let (user, password) = authorization
-            .and_then(basic_credentials)
-            .ok_or_else(ApiError::authenticate)?;
-        let account = self
-            .accounts
-            .get(path_account)
-            .ok_or_else(ApiError::authenticate)?;
+    pub(crate) fn authenticate(&self, path_account: &str, authorization: Option<&str>) -> Result<AuthKind, ApiError> {
+        let (user, password) = authorization.and_then(basic_credentials).ok_or_else(ApiError::authenticate)?;
+        let account = self.accounts.get(path_account).ok_or_else(ApiError::authenticate)?;
         if user == path_account && password == account.auth_token {
             return Ok(AuthKind::AuthToken);
         }
@@ -134,17 +119,11 @@ impl State {
 
     /// The account that owns `number`, if any known account does.
     pub(crate) fn owner_of_number(&self, number: &str) -> Option<&str> {
-        self.accounts
-            .iter()
-            .find(|(_, a)| a.numbers.iter().any(|n| n == number))
-            .map(|(sid, _)| sid.as_str())
+        self.accounts.iter().find(|(_, a)| a.numbers.iter().any(|n| n == number)).map(|(sid, _)| sid.as_str())
     }
 
     pub(crate) fn message_mut(&mut self, sid: &str) -> &mut Message {
-        self.messages
-            .iter_mut()
-            .find(|m| m.sid == sid)
-            .unwrap_or_else(|| panic!("Twilio stand-in: no message {sid}"))
+        self.messages.iter_mut().find(|m| m.sid == sid).unwrap_or_else(|| panic!("Twilio stand-in: no message {sid}"))
     }
 }
 
@@ -154,9 +133,7 @@ fn basic_credentials(header: &str) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))

@@ -61,18 +61,13 @@ pub(crate) async fn post_form(
     signing: Signing<'_>,
 ) -> Result<reqwest::Response, reqwest::Error> {
     let signature = signing.header_value(url, params);
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
-        .finish();
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
     let mut request = shared
         .http
         .post(url)
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
         // Twilio sends one per webhook so receivers can drop retried duplicates.
-        .header(
-            "I-Twilio-Idempotency-Token",
-            uuid::Uuid::new_v4().to_string(),
-        )
+        .header("I-Twilio-Idempotency-Token", uuid::Uuid::new_v4().to_string())
         .body(body);
     if let Some(signature) = &signature {
         request = request.header("X-Twilio-Signature", signature);
@@ -91,18 +86,12 @@ pub(crate) async fn post_form(
 /// spec §2 example. `ErrorCode` is sent for `failed`/`undelivered` (defaulting to 30008) or
 /// whenever the message carries one; `RawDlrDoneDate` (`YYMMDDhhmm`, the carrier's DLR time)
 /// for `delivered`/`undelivered`.
-pub(crate) fn status_callback_params(
-    message: &Message,
-    now: DateTime<Utc>,
-) -> Vec<(String, String)> {
+pub(crate) fn status_callback_params(message: &Message, now: DateTime<Utc>) -> Vec<(String, String)> {
     let status = message.status.as_str();
     let mut params = vec![
         ("AccountSid", message.account_sid.clone()),
         ("ApiVersion", API_VERSION.to_owned()),
-        (
-            "From",
-            message.effective_from().unwrap_or_default().to_owned(),
-        ),
+        ("From", message.effective_from().unwrap_or_default().to_owned()),
         ("MessageSid", message.sid.clone()),
         ("MessageStatus", status.to_owned()),
         ("SmsSid", message.sid.clone()),
@@ -110,10 +99,7 @@ pub(crate) fn status_callback_params(
         ("To", message.to.clone()),
     ];
     let failed = matches!(status, "failed" | "undelivered");
-    if let Some(code) = message
-        .error_code
-        .or(failed.then_some(DEFAULT_DELIVERY_ERROR))
-    {
+    if let Some(code) = message.error_code.or(failed.then_some(DEFAULT_DELIVERY_ERROR)) {
         params.push(("ErrorCode", code.to_string()));
     }
     if let Some(service) = &message.messaging_service_sid {
@@ -130,21 +116,17 @@ impl TwilioStandIn {
     /// Moves message `sid` to `status` and POSTs the status callback to the message's
     /// `StatusCallback`, signed with the account's Auth Token. Panics if the message is
     /// unknown, was created without a `StatusCallback`, or the post fails to complete.
-    pub async fn send_status_callback(
-        &self,
-        sid: &str,
-        status: &str,
-        error_code: Option<u32>,
-    ) -> reqwest::Response {
+    pub async fn send_status_callback(&self, sid: &str, status: &str, error_code: Option<u32>) -> reqwest::Response {
         let (url, params, token) = {
             let mut state = self.shared.lock();
             let now = state.now();
             let message = state.message_mut(sid);
             message.set_status(status, error_code, now);
             let message = message.clone();
-            let url = message.status_callback.clone().unwrap_or_else(|| {
-                panic!("Twilio stand-in: message {sid} was created without a StatusCallback")
-            });
+            let url = message
+                .status_callback
+                .clone()
+                .unwrap_or_else(|| panic!("Twilio stand-in: message {sid} was created without a StatusCallback"));
             let token = state.account(&message.account_sid).auth_token.clone();
             (url, status_callback_params(&message, now), token)
         };
@@ -153,12 +135,7 @@ impl TwilioStandIn {
 
     /// The parameters [`Self::send_status_callback`] would post for this transition, without
     /// changing anything: for building forged or replayed callbacks with [`Self::post_form`].
-    pub fn status_callback_params(
-        &self,
-        sid: &str,
-        status: &str,
-        error_code: Option<u32>,
-    ) -> Vec<(String, String)> {
+    pub fn status_callback_params(&self, sid: &str, status: &str, error_code: Option<u32>) -> Vec<(String, String)> {
         let state = self.shared.lock();
         let now = state.now();
         let mut message = state
@@ -181,8 +158,7 @@ impl TwilioStandIn {
             state.messages.push(sms.to_message(now));
             token
         };
-        self.post(url, &sms.params(), Signing::AuthToken(&token))
-            .await
+        self.post(url, &sms.params(), Signing::AuthToken(&token)).await
     }
 
     /// POSTs `params` form-encoded to `url`, signed with `auth_token`. Panics if the post
@@ -193,8 +169,7 @@ impl TwilioStandIn {
         params: &[(K, V)],
         auth_token: &str,
     ) -> reqwest::Response {
-        self.post(url, &owned(params), Signing::AuthToken(auth_token))
-            .await
+        self.post(url, &owned(params), Signing::AuthToken(auth_token)).await
     }
 
     /// POSTs `params` form-encoded to `url` with any [`Signing`] (port variant, forged,
@@ -209,12 +184,7 @@ impl TwilioStandIn {
         post_form(&self.shared, url, &owned(params), signing).await
     }
 
-    async fn post(
-        &self,
-        url: &str,
-        params: &[(String, String)],
-        signing: Signing<'_>,
-    ) -> reqwest::Response {
+    async fn post(&self, url: &str, params: &[(String, String)], signing: Signing<'_>) -> reqwest::Response {
         post_form(&self.shared, url, params, signing)
             .await
             .unwrap_or_else(|error| panic!("Twilio stand-in: POST {url} failed: {error}"))
@@ -222,8 +192,5 @@ impl TwilioStandIn {
 }
 
 fn owned<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Vec<(String, String)> {
-    params
-        .iter()
-        .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
-        .collect()
+    params.iter().map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned())).collect()
 }

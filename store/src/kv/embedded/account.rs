@@ -20,16 +20,10 @@ pub(super) fn purge_owner(txn: &WriteTransaction, owner: i64, now_millis: i64) -
     Ok(deleted)
 }
 
-pub(super) fn dump_owner(
-    txn: &ReadTransaction,
-    owner: i64,
-    now_millis: i64,
-) -> TxResult<Vec<(String, Vec<u8>)>> {
+pub(super) fn dump_owner(txn: &ReadTransaction, owner: i64, now_millis: i64) -> TxResult<Vec<(String, Vec<u8>)>> {
     let mut lines = Vec::new();
     for key in tables::owner_keys(txn, owner)? {
-        if let Some(value) =
-            tables::read_value(txn, &key)?.filter(|value| value.is_live(now_millis))
-        {
+        if let Some(value) = tables::read_value(txn, &key)?.filter(|value| value.is_live(now_millis)) {
             lines.push((key, value.bytes));
         }
     }

@@ -22,11 +22,9 @@ const EXPIRIES: TableDefinition<'_, (i64, &str), ()> = TableDefinition::new("exp
 /// (queue, due, member) → owner: the queue in due order.
 const QUEUE_DUE: TableDefinition<'_, (&str, i64, &str), i64> = TableDefinition::new("queue_due");
 /// (queue, member) → (due, owner): finds a member's place in `QUEUE_DUE`.
-const QUEUE_MEMBERS: TableDefinition<'_, (&str, &str), (i64, i64)> =
-    TableDefinition::new("queue_members");
+const QUEUE_MEMBERS: TableDefinition<'_, (&str, &str), (i64, i64)> = TableDefinition::new("queue_members");
 /// (owner, queue, member): what `purge_account` unschedules.
-const OWNER_MEMBERS: TableDefinition<'_, (i64, &str, &str), ()> =
-    TableDefinition::new("owner_members");
+const OWNER_MEMBERS: TableDefinition<'_, (i64, &str, &str), ()> = TableDefinition::new("owner_members");
 
 pub(super) type TxResult<T> = anyhow::Result<T>;
 
@@ -40,8 +38,7 @@ pub(super) struct StoredValue {
 impl StoredValue {
     /// Live until the clock reaches the expiry: a value with a zero TTL is never visible.
     pub fn is_live(&self, now_millis: i64) -> bool {
-        self.expires_at_millis
-            .is_none_or(|expiry| expiry > now_millis)
+        self.expires_at_millis.is_none_or(|expiry| expiry > now_millis)
     }
 }
 
@@ -97,21 +94,14 @@ pub(super) fn read_value(txn: &impl ReadTables, key: &str) -> TxResult<Option<St
 }
 
 fn stored_value((owner, expires_at_millis, bytes): (i64, Option<i64>, &[u8])) -> StoredValue {
-    StoredValue {
-        owner,
-        expires_at_millis,
-        bytes: bytes.to_vec(),
-    }
+    StoredValue { owner, expires_at_millis, bytes: bytes.to_vec() }
 }
 
 /// Writes a value and its index entries, replacing any earlier value of `key` (whose
 /// owner and expiry may differ, so its index entries go first).
 pub(super) fn write_value(txn: &WriteTransaction, key: &str, value: &StoredValue) -> TxResult<()> {
     remove_value(txn, key)?;
-    txn.open_table(VALUES)?.insert(
-        key,
-        (value.owner, value.expires_at_millis, value.bytes.as_slice()),
-    )?;
+    txn.open_table(VALUES)?.insert(key, (value.owner, value.expires_at_millis, value.bytes.as_slice()))?;
     txn.open_table(OWNER_KEYS)?.insert((value.owner, key), ())?;
     if let Some(expiry) = value.expires_at_millis {
         txn.open_table(EXPIRIES)?.insert((expiry, key), ())?;
@@ -121,11 +111,7 @@ pub(super) fn write_value(txn: &WriteTransaction, key: &str, value: &StoredValue
 
 /// Removes a value and its index entries; returns what was stored, live or not.
 pub(super) fn remove_value(txn: &WriteTransaction, key: &str) -> TxResult<Option<StoredValue>> {
-    let Some(old) = txn
-        .open_table(VALUES)?
-        .remove(key)?
-        .map(|guard| stored_value(guard.value()))
-    else {
+    let Some(old) = txn.open_table(VALUES)?.remove(key)?.map(|guard| stored_value(guard.value())) else {
         return Ok(None);
     };
     txn.open_table(OWNER_KEYS)?.remove((old.owner, key))?;
@@ -137,11 +123,7 @@ pub(super) fn remove_value(txn: &WriteTransaction, key: &str) -> TxResult<Option
 
 /// Removes up to `limit` values expired at `now_millis`, oldest expiry first; returns how
 /// many went. Bounded so that a write never pays for a large backlog at once.
-pub(super) fn sweep_expired(
-    txn: &WriteTransaction,
-    now_millis: i64,
-    limit: usize,
-) -> TxResult<usize> {
+pub(super) fn sweep_expired(txn: &WriteTransaction, now_millis: i64, limit: usize) -> TxResult<usize> {
     let expired: Vec<String> = {
         let table = txn.open_table(EXPIRIES)?;
         let mut keys = Vec::new();
@@ -177,10 +159,7 @@ pub(super) fn owner_keys(txn: &impl ReadTables, owner: i64) -> TxResult<Vec<Stri
 }
 
 /// Every live value, as (key, bytes).
-pub(super) fn live_values(
-    txn: &ReadTransaction,
-    now_millis: i64,
-) -> TxResult<Vec<(String, Vec<u8>)>> {
+pub(super) fn live_values(txn: &ReadTransaction, now_millis: i64) -> TxResult<Vec<(String, Vec<u8>)>> {
     let table = txn.open_table(VALUES)?;
     let mut values = Vec::new();
     for entry in table.range(..)? {
@@ -197,38 +176,21 @@ pub(super) fn live_values(
 pub(super) fn insert_member(txn: &WriteTransaction, entry: &QueuedMember) -> TxResult<()> {
     remove_member(txn, &entry.queue, &entry.member)?;
     let (queue, member) = (entry.queue.as_str(), entry.member.as_str());
-    txn.open_table(QUEUE_DUE)?
-        .insert((queue, entry.due_millis, member), entry.owner)?;
-    txn.open_table(QUEUE_MEMBERS)?
-        .insert((queue, member), (entry.due_millis, entry.owner))?;
-    txn.open_table(OWNER_MEMBERS)?
-        .insert((entry.owner, queue, member), ())?;
+    txn.open_table(QUEUE_DUE)?.insert((queue, entry.due_millis, member), entry.owner)?;
+    txn.open_table(QUEUE_MEMBERS)?.insert((queue, member), (entry.due_millis, entry.owner))?;
+    txn.open_table(OWNER_MEMBERS)?.insert((entry.owner, queue, member), ())?;
     Ok(())
 }
 
 /// Removes `member` from `queue` and its index entries; returns it if it was queued.
-pub(super) fn remove_member(
-    txn: &WriteTransaction,
-    queue: &str,
-    member: &str,
-) -> TxResult<Option<QueuedMember>> {
-    let Some((due_millis, owner)) = txn
-        .open_table(QUEUE_MEMBERS)?
-        .remove((queue, member))?
-        .map(|guard| guard.value())
+pub(super) fn remove_member(txn: &WriteTransaction, queue: &str, member: &str) -> TxResult<Option<QueuedMember>> {
+    let Some((due_millis, owner)) = txn.open_table(QUEUE_MEMBERS)?.remove((queue, member))?.map(|guard| guard.value())
     else {
         return Ok(None);
     };
-    txn.open_table(QUEUE_DUE)?
-        .remove((queue, due_millis, member))?;
-    txn.open_table(OWNER_MEMBERS)?
-        .remove((owner, queue, member))?;
-    Ok(Some(QueuedMember {
-        queue: queue.to_owned(),
-        member: member.to_owned(),
-        due_millis,
-        owner,
-    }))
+    txn.open_table(QUEUE_DUE)?.remove((queue, due_millis, member))?;
+    txn.open_table(OWNER_MEMBERS)?.remove((owner, queue, member))?;
+    Ok(Some(QueuedMember { queue: queue.to_owned(), member: member.to_owned(), due_millis, owner }))
 }
 
 /// Up to `limit` members of `queue` due at or before `now_millis`, earliest first.
@@ -247,12 +209,7 @@ pub(super) fn due_members(
             break;
         }
         let (queue, member) = (queue.to_owned(), member.to_owned());
-        due.push(QueuedMember {
-            queue,
-            member,
-            due_millis,
-            owner: owner.value(),
-        });
+        due.push(QueuedMember { queue, member, due_millis, owner: owner.value() });
     }
     Ok(due)
 }
@@ -275,12 +232,7 @@ pub(super) fn all_members(txn: &ReadTransaction) -> TxResult<Vec<QueuedMember>> 
         let (key, owner) = entry?;
         let (queue, due_millis, member) = key.value();
         let (queue, member) = (queue.to_owned(), member.to_owned());
-        members.push(QueuedMember {
-            queue,
-            member,
-            due_millis,
-            owner: owner.value(),
-        });
+        members.push(QueuedMember { queue, member, due_millis, owner: owner.value() });
     }
     Ok(members)
 }
@@ -301,11 +253,7 @@ pub(super) fn owner_members(txn: &impl ReadTables, owner: i64) -> TxResult<Vec<(
 }
 
 /// The due time of one member, for the per-account export.
-pub(super) fn member_due(
-    txn: &ReadTransaction,
-    queue: &str,
-    member: &str,
-) -> TxResult<Option<i64>> {
+pub(super) fn member_due(txn: &ReadTransaction, queue: &str, member: &str) -> TxResult<Option<i64>> {
     let table = txn.open_table(QUEUE_MEMBERS)?;
     Ok(table.get((queue, member))?.map(|guard| guard.value().0))
 }
