@@ -21,9 +21,9 @@ pub enum Error {
     /// A malformed request body or parameter.
     #[error("{0}")]
     BadRequest(String),
-    /// A well-formed request a user must fix (a title for the notification, a description).
-    #[error("{title}: {description}")]
-    User { title: String, description: String, disable_automation: bool },
+    /// A well-formed request a user must fix.
+    #[error("{0}")]
+    User(UserError),
     #[error("not found")]
     NotFound,
     /// A dependency is down or busy; the caller should retry.
@@ -35,12 +35,52 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What a monday user reads in the automation's notification and activity log.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{title}: {description}")]
+pub struct UserError {
+    pub status: StatusCode,
+    pub title: String,
+    pub description: String,
+    /// monday should disable the automation (severity 6000): it cannot work until the
+    /// user changes something.
+    pub disable_automation: bool,
+}
+
+impl UserError {
+    /// A 422 that fails this run only.
+    pub fn new(title: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            title: title.into(),
+            description: description.into(),
+            disable_automation: false,
+        }
+    }
+
+    pub fn disabling(mut self) -> Self {
+        self.disable_automation = true;
+        self
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+impl From<UserError> for Error {
+    fn from(error: UserError) -> Self {
+        Self::User(error)
+    }
+}
+
 impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::User { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::User(user) => user.status,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -52,7 +92,7 @@ impl Error {
         match self {
             Self::Unauthorized(_) => "unauthorized",
             Self::BadRequest(_) => "bad_request",
-            Self::User { .. } => "user_error",
+            Self::User(_) => "user_error",
             Self::NotFound => "not_found",
             Self::Unavailable(_) => "unavailable",
             Self::Unexpected(_) => "internal",
@@ -101,9 +141,7 @@ impl IntoResponse for MondayActionError {
     fn into_response(self) -> Response {
         let error = self.0;
         let (title, description, disable) = match &error {
-            Error::User { title, description, disable_automation } => {
-                (title.clone(), description.clone(), *disable_automation)
-            }
+            Error::User(user) => (user.title.clone(), user.description.clone(), user.disable_automation),
             Error::Unavailable(_) | Error::Unexpected(_) => return error.into_response(),
             other => ("Request rejected".to_owned(), other.public_message(), false),
         };
@@ -149,11 +187,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_user_error_reaches_monday_with_severity_4000_and_a_readable_notification() {
-        let error = Error::User {
-            title: "Phone number missing".into(),
-            description: "Item 'Jane' has no phone number.".into(),
-            disable_automation: false,
-        };
+        let error = UserError::new("Phone number missing", "Item 'Jane' has no phone number.").into();
         let response = MondayActionError(error).into_response();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = body_json(response).await;
@@ -164,11 +198,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_error_that_disables_the_automation_carries_severity_6000() {
-        let error = Error::User {
-            title: "Twilio account disconnected".into(),
-            description: "Reconnect your Twilio account.".into(),
-            disable_automation: true,
-        };
+        let error = UserError::new("Twilio account disconnected", "Reconnect your Twilio account.").disabling().into();
         let body = body_json(MondayActionError(error).into_response()).await;
         assert_eq!(body["severityCode"], 6000);
         assert!(body["disableErrorDescription"].as_str().unwrap().contains("Reconnect"));

@@ -44,9 +44,24 @@ impl AccountRouter {
         account: AccountId,
         build: impl FnOnce(RpcReplyPort<T>) -> AccountMessage,
     ) -> Result<T, RouteError> {
+        self.call_within(account, self.call_timeout, build).await
+    }
+
+    /// [`Self::call`] with its own deadline, for work that legitimately takes longer (a
+    /// send waiting for Twilio's answer).
+    pub async fn call_within<T: Send + 'static>(
+        &self,
+        account: AccountId,
+        deadline: Duration,
+        build: impl FnOnce(RpcReplyPort<T>) -> AccountMessage,
+    ) -> Result<T, RouteError> {
         let (tx, rx) = oneshot();
         self.cast(account, build(tx.into()))?;
-        self.await_reply(rx).await
+        match tokio::time::timeout(deadline, rx).await {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(_)) => Err(RouteError::Unavailable),
+            Err(_) => Err(RouteError::Timeout(deadline)),
+        }
     }
 
     /// Stops the account's actor and deletes everything of the account. Returns how many

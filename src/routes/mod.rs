@@ -3,6 +3,7 @@
 mod health;
 mod monday;
 mod oauth;
+mod twilio;
 
 use std::time::Duration;
 
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(monday::router())
         .merge(oauth::router())
+        .merge(twilio::router())
         .layer(middleware::from_fn(log_unexpected_errors))
         .layer(middleware::from_fn_with_state(state.clone(), count_responses))
         .layer(layers)

@@ -125,6 +125,7 @@ pub async fn test_settings(monday: &MondayStandIn, twilio: &TwilioStandIn, data_
             "api": {
                 "api_base_url": twilio.base_url(),
                 "allow_insecure_http": true,
+                "timeout_milliseconds": 2000,
                 "base_backoff_milliseconds": 1,
                 "max_backoff_milliseconds": 5,
             },
@@ -259,6 +260,92 @@ impl TestApp {
             assert!(tokio::time::Instant::now() < deadline, "actors never reached the expected state: {stats:?}");
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+    }
+}
+
+/// The Twilio account of the tests (credentials made up, as in spec/twilio.md §1.2).
+pub const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TWILIO_TOKEN: &str = "0123456789abcdef0123456789abcdef";
+pub const OUR_NUMBER: &str = "+14155550100";
+pub const BOARD: u64 = 1001;
+pub const SHORT_LIVED_TOKEN: &str = "slt-test";
+
+impl TestApp {
+    /// A Twilio account with our number, and monday accepting block tokens.
+    pub fn connect_twilio(&self) {
+        self.twilio.add_account(TWILIO_SID, TWILIO_TOKEN);
+        self.twilio.add_number(TWILIO_SID, OUR_NUMBER);
+        let clock = self.clock.clone();
+        self.twilio.set_clock(move || drip_domain::Clock::now(&clock));
+        self.monday.accept_token(SHORT_LIVED_TOKEN);
+    }
+
+    /// A board item with a name, a phone column and a first-name column.
+    pub fn add_contact(&self, item_id: u64, name: &str, phone: &str) {
+        let phone_value =
+            if phone.is_empty() { Value::Null } else { json!({ "phone": phone, "countryShortName": "US" }) };
+        let first_name = name.split_whitespace().next().unwrap_or("").to_owned();
+        let columns = vec![
+            ("phone", "Phone", "phone", phone, phone_value),
+            ("text0", "First name", "text", first_name.as_str(), json!(first_name)),
+        ];
+        self.monday.add_item(BOARD, item_id, name, columns);
+    }
+
+    /// A Send One Message block request, as monday sends it (spec/monday.md §2.1).
+    pub fn send_payload(&self, item_id: u64, text: &str, action_uuid: &str) -> Value {
+        json!({
+            "payload": {
+                "blockKind": "action",
+                "credentialsValues": { "twilio": { "userCredentialsId": 12345, "accessToken": format!("{TWILIO_SID}:{TWILIO_TOKEN}") } },
+                "inboundFieldValues": {
+                    "boardId": BOARD, "itemId": item_id, "phoneColumnId": "phone",
+                    "messageText": text, "sender": OUR_NUMBER
+                },
+                "recipeId": 30440660, "integrationId": 398759485
+            },
+            "runtimeMetadata": { "actionUuid": action_uuid, "triggerUuid": "b644926b34fbabf3547bd1bc38ad6cdb" }
+        })
+    }
+
+    pub async fn post_action(&self, account: i64, payload: &Value) -> reqwest::Response {
+        let token = self.block_token(account, json!({ "shortLivedToken": SHORT_LIVED_TOKEN }));
+        self.http
+            .post(self.url("/monday/actions/send-message"))
+            .header("Authorization", token)
+            .json(payload)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn send(&self, account: i64, item_id: u64, text: &str, action_uuid: &str) -> (u16, Value) {
+        let response = self.post_action(account, &self.send_payload(item_id, text, action_uuid)).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Drives due timers: advances the clock by `step` and runs one scheduler pass.
+    pub async fn advance_and_run(&self, step: Duration) -> usize {
+        self.clock.advance(step);
+        self.state.scheduler.run_once().await.expect("scheduler pass")
+    }
+
+    /// Posts a status callback for `sid` to our endpoint, signed as Twilio signs it: over
+    /// our public URL, with the account's Auth Token.
+    pub async fn status_callback(&self, sid: &str, status: &str, error_code: Option<u32>, token: &str) -> u16 {
+        let params = self.twilio.status_callback_params(sid, status, error_code);
+        let public = format!("{PUBLIC_BASE_URL}/twilio/status");
+        let signature = drip_testkit::twilio::sign(&public, &params, token);
+        let response = self
+            .http
+            .post(self.url("/twilio/status"))
+            .header("X-Twilio-Signature", signature)
+            .form(&params)
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
     }
 }
 

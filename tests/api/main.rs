@@ -11,3 +11,4 @@ mod lifecycle;
 mod oauth;
 mod privacy;
 mod restart;
+mod send_message;

@@ -51,8 +51,10 @@ async fn handle_error(state: &mut AccountState, myself: &ActorRef<AccountMessage
         let pause = error.retry_after().unwrap_or(state.services.sending.rate_limit_pause);
         let now = state.services.clock.now();
         let until = state.pacer.pause(&sender_key(state, &job.sender), pause, now);
-        if queue(state, &job, until).await.is_err() {
-            finish(state, &job.id, SendOutcome::Failed(SendFailure::Transient)).await;
+        // Persisted before monday hears "queued": the answer promises the send.
+        match queue(state, &job, until).await {
+            Ok(()) => answer_queued(state, &job.id),
+            Err(_) => finish(state, &job.id, SendOutcome::Failed(SendFailure::Transient)).await,
         }
         return;
     }
@@ -93,6 +95,14 @@ async fn retry_or_give_up(state: &mut AccountState, myself: &ActorRef<AccountMes
     retry_later(state, job, false).await;
 }
 
+/// Answers everyone waiting for `job_id` with `Queued`: the send is deferred but durable,
+/// and monday must get its answer within its budget.
+fn answer_queued(state: &mut AccountState, job_id: &str) {
+    for waiter in state.send_waiters.remove(job_id).unwrap_or_default() {
+        let _ = waiter.send(SendOutcome::Queued);
+    }
+}
+
 /// Tries again after the back-off: a lookup first when Twilio may already have it.
 async fn retry_later(state: &mut AccountState, mut job: SendJob, lookup_first: bool) {
     let services = state.services.clone();
@@ -107,10 +117,12 @@ async fn retry_later(state: &mut AccountState, mut job: SendJob, lookup_first: b
         if saved.is_err() || timer.is_err() {
             tracing::error!(account = %state.account, "could not schedule the lookup of an uncertain send");
         }
-        return;
+        // Persisted before monday hears "queued": the answer promises the send.
+        return answer_queued(state, &job.id);
     }
-    if queue(state, &job, due).await.is_err() {
-        finish(state, &job.id, SendOutcome::Failed(SendFailure::Transient)).await;
+    match queue(state, &job, due).await {
+        Ok(()) => answer_queued(state, &job.id),
+        Err(_) => finish(state, &job.id, SendOutcome::Failed(SendFailure::Transient)).await,
     }
 }
 

@@ -46,10 +46,7 @@ pub(crate) async fn handle_send(
                 let _ = reply.send(outcome);
                 return;
             }
-            Ok(Some(Earlier::JobPending)) => {
-                state.send_waiters.entry(job_id).or_default().push(reply);
-                return;
-            }
+            Ok(Some(Earlier::JobPending(job))) => return join_pending_job(state, myself, *job, reply),
             Ok(None) => {}
             Err(error) => {
                 tracing::error!(account = %state.account, error = %format!("{error:#}"), "idempotency check failed");
@@ -67,7 +64,27 @@ pub(crate) async fn handle_send(
 
 enum Earlier {
     Answered(SendOutcome),
-    JobPending,
+    JobPending(Box<SendJob>),
+}
+
+/// A repeat of an action whose job exists from before (another process run): a queued
+/// job goes out at its slot; a job caught mid-call by a stop is looked up in Twilio now.
+fn join_pending_job(
+    state: &mut AccountState,
+    myself: &ActorRef<AccountMessage>,
+    job: SendJob,
+    reply: RpcReplyPort<SendOutcome>,
+) {
+    match job.state {
+        JobState::Calling { since } if !state.calls_in_flight.contains(&job.id) => {
+            state.send_waiters.entry(job.id.clone()).or_default().push(reply);
+            reconcile(state, myself, job, since);
+        }
+        JobState::Calling { .. } => state.send_waiters.entry(job.id).or_default().push(reply),
+        JobState::Queued => {
+            let _ = reply.send(SendOutcome::Queued);
+        }
+    }
 }
 
 /// Claims the action, or finds what became of an earlier delivery of it.
@@ -85,8 +102,8 @@ async fn join_earlier_delivery(state: &AccountState, key: &str) -> anyhow::Resul
     // Claimed, unanswered: either its job is still queued or being called (it will answer),
     // or the process stopped before the job was written, in which case Twilio was never
     // called and accepting it now is safe.
-    if outbox::load(services, state.account, key).await?.is_some() {
-        return Ok(Some(Earlier::JobPending));
+    if let Some(job) = outbox::load(services, state.account, key).await? {
+        return Ok(Some(Earlier::JobPending(Box::new(job))));
     }
     Ok(None)
 }

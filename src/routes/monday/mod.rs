@@ -1,6 +1,8 @@
-//! Endpoints monday calls: the lifecycle webhook (and, in later issues, block requests).
+//! Endpoints monday calls: the lifecycle webhook and the block (action) requests.
 
+mod block;
 mod lifecycle;
+mod send_message;
 
 use axum::Router;
 use axum::routing::post;
@@ -8,5 +10,7 @@ use axum::routing::post;
 use crate::startup::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/monday/lifecycle", post(lifecycle::receive))
+    Router::new()
+        .route("/monday/lifecycle", post(lifecycle::receive))
+        .route("/monday/actions/send-message", post(send_message::send_message))
 }
