@@ -60,7 +60,7 @@ pub enum AccountMessage {
     /// Send one SMS; answered when Twilio answers, or `Queued` when its slot is far off.
     Send(Box<SendOrder>, RpcReplyPort<SendOutcome>),
     /// A Twilio call task finished (sent by the task itself).
-    CallFinished(Box<SendJob>, CallResult),
+    CallFinished(Box<SendJob>, Box<CallResult>),
     /// A verified status callback of one of this account's messages.
     Status(StatusUpdate, RpcReplyPort<Result<status::StatusChange, AccountError>>),
     /// A durable timer of this account fell due.
@@ -159,7 +159,7 @@ impl Actor for AccountActor {
             }
             AccountMessage::Send(order, reply) => sending::handle_send(state, &myself, *order, reply).await,
             AccountMessage::CallFinished(job, result) => {
-                sending::handle_call_result(state, &myself, *job, result).await;
+                sending::handle_call_result(state, &myself, *job, *result).await;
             }
             AccountMessage::Status(update, reply) => {
                 let _ = reply.send(status::apply(state, update).await.map_err(AccountError::from));

@@ -241,7 +241,7 @@ pub(crate) async fn start_call(state: &mut AccountState, myself: &ActorRef<Accou
     let myself = myself.clone();
     tokio::spawn(async move {
         let result = services.twilio.send_message(&job.credentials, &request).await;
-        let _ = myself.send_message(AccountMessage::CallFinished(Box::new(job), CallResult::Sent(result)));
+        let _ = myself.send_message(AccountMessage::CallFinished(Box::new(job), Box::new(CallResult::Sent(result))));
     });
 }
 
@@ -262,7 +262,8 @@ fn reconcile(state: &mut AccountState, myself: &ActorRef<AccountMessage>, job: S
                     .is_none_or(|at| at >= since - chrono::Duration::seconds(5))
             })
         });
-        let _ = myself.send_message(AccountMessage::CallFinished(Box::new(job), CallResult::LookedUp(result)));
+        let _ =
+            myself.send_message(AccountMessage::CallFinished(Box::new(job), Box::new(CallResult::LookedUp(result))));
     });
 }
 
