@@ -52,6 +52,11 @@ impl Metrics {
         Self { registry, http_responses, lifecycle_events, auth_failures, live_account_actors, account_actor_restarts }
     }
 
+    /// For other parts of the service to register their own metrics at start.
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
     /// The registry in Prometheus text format.
     pub fn render(&self) -> String {
         let mut text = String::new();

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::FromRef;
 use drip_actors::scheduler::{Scheduler, Timers};
-use drip_actors::sending::SendSettings;
+use drip_actors::sending::{SendMetrics, SendSettings};
 use drip_actors::supervisor::SupervisorArgs;
 use drip_actors::{AccountRouter, AccountServices, AccountSupervisor, ActorSettings, Crypto, SupervisorMessage};
 use drip_clients::monday::MondayClient;
@@ -87,6 +87,8 @@ impl Application {
             settings: actor_settings(&settings),
             sending: Arc::new(send_settings(&settings)),
         };
+        let mut metrics = Metrics::new();
+        services.sending.metrics.register(metrics.registry_mut());
         let (supervisor, supervisor_task) = start_supervisor(services).await?;
         let accounts = AccountRouter::new(supervisor.clone(), actor_settings(&settings).call_timeout);
         let scheduler = Scheduler::new(kv.clone(), clock.clone(), accounts.clone(), settings.scheduler.batch_size);
@@ -105,7 +107,7 @@ impl Application {
             twilio,
             accounts,
             scheduler,
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(metrics),
         };
         Ok(Self { listener, port, state, supervisor, supervisor_task, shutdown: CancellationToken::new() })
     }
@@ -203,6 +205,7 @@ fn send_settings(settings: &Settings) -> SendSettings {
             settings.application.public_base_url.trim_end_matches('/')
         ),
         quotas: settings.plans.clone(),
+        metrics: SendMetrics::default(),
     }
 }
 

@@ -13,10 +13,12 @@
 //!    conversation session for replies, and the idempotent response.
 
 mod finish;
+mod metrics;
 mod outcome;
 mod settings;
 mod start;
 
+pub use metrics::SendMetrics;
 pub use outcome::{SendFailure, SendOutcome};
 pub use settings::{Quotas, SendSettings, SenderRates};
 pub use start::SendOrder;

@@ -44,11 +44,16 @@ pub fn services_mode() -> Option<(String, String)> {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(json!({})).await
+}
+
+/// [`spawn_app`] with some settings changed (`overrides` has the shape of the config).
+pub async fn spawn_app_with(overrides: Value) -> TestApp {
     init_tracing();
     let monday = MondayStandIn::start().await;
     let twilio = TwilioStandIn::start().await;
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let settings = test_settings(&monday, &twilio, data_dir.path()).await;
+    let settings = test_settings(&monday, &twilio, data_dir.path(), overrides).await;
     let clock = ManualClock::new(Utc::now());
     start(settings, clock, monday, twilio, data_dir).await
 }
@@ -96,7 +101,12 @@ impl TestApp {
 }
 
 /// The settings of one test: default.toml, then the test's own stores and stand-ins.
-pub async fn test_settings(monday: &MondayStandIn, twilio: &TwilioStandIn, data_dir: &std::path::Path) -> Settings {
+pub async fn test_settings(
+    monday: &MondayStandIn,
+    twilio: &TwilioStandIn,
+    data_dir: &std::path::Path,
+    extra: Value,
+) -> Settings {
     let (database_url, redis_url) = match services_mode() {
         Some((database, redis)) => (create_test_database(&database).await, redis),
         None => (String::new(), String::new()),
@@ -138,6 +148,7 @@ pub async fn test_settings(monday: &MondayStandIn, twilio: &TwilioStandIn, data_
     Figment::new()
         .merge(Toml::file(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml")))
         .merge(Serialized::defaults(overrides))
+        .merge(Serialized::defaults(extra))
         .extract()
         .expect("test settings are valid")
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use drip_domain::AccountId;
 use serde_json::Value;
 
-use crate::helpers::{OUR_NUMBER, TWILIO_SID, TWILIO_TOKEN, TestApp, spawn_app};
+use crate::helpers::{OUR_NUMBER, TWILIO_SID, TWILIO_TOKEN, TestApp, spawn_app, spawn_app_with};
 
 const JANE: &str = "+13125550101";
 const ACCOUNT: i64 = 4242;
@@ -292,6 +292,51 @@ async fn the_stores_hold_no_number_sid_token_or_body_after_a_scenario() {
         assert!(!db.contains(secret), "the Db holds {secret}");
         assert!(!kv_text.contains(secret), "the Kv holds {secret}");
     }
+}
+
+#[tokio::test]
+async fn an_account_past_its_monthly_quota_is_told_to_upgrade() {
+    let app = spawn_app_with(serde_json::json!({ "plans": { "paid_monthly_messages": 2 } })).await;
+    app.connect_twilio();
+    app.install(ACCOUNT).await;
+    app.add_contact(1, "Jane Doe", JANE);
+    for n in 0..2 {
+        app.clock.advance(Duration::from_secs(1));
+        assert_eq!(app.send(ACCOUNT, 1, "Hello", &format!("quota-{n}")).await.0, 200);
+    }
+    app.clock.advance(Duration::from_secs(1));
+    let (status, body) = app.send(ACCOUNT, 1, "Hello", "quota-3").await;
+    assert_eq!(status, 402);
+    assert_eq!(body["notificationErrorTitle"], "Monthly message limit reached");
+    assert_eq!(app.twilio.sent_messages().len(), 2);
+}
+
+#[tokio::test]
+async fn sent_messages_and_their_segments_are_counted_by_encoding() {
+    let app = ready_app().await;
+    app.send(ACCOUNT, 1, &"A".repeat(161), "uuid-metrics").await;
+    let text = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("sms_drip_sms_messages_total{encoding=\"GSM-7\"} 1"), "{text}");
+    assert!(text.contains("sms_drip_sms_segments_total{encoding=\"GSM-7\"} 2"), "{text}");
+}
+
+#[tokio::test]
+async fn a_status_callback_signed_over_the_url_with_an_explicit_port_is_accepted() {
+    let app = ready_app().await;
+    let (_, body) = app.send(ACCOUNT, 1, "Hello", "uuid-port").await;
+    let sid = body["outputFields"]["messageSid"].as_str().unwrap();
+    let params = app.twilio.status_callback_params(sid, "delivered", None);
+    let signature = drip_testkit::twilio::sign("https://sms.example.test:443/twilio/status", &params, TWILIO_TOKEN);
+    let response = app
+        .http
+        .post(app.url("/twilio/status"))
+        .header("X-Twilio-Signature", signature)
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(logged_status(&app).await, "delivered");
 }
 
 async fn logged_status(app: &TestApp) -> String {

@@ -98,6 +98,7 @@ async fn retry_or_give_up(state: &mut AccountState, myself: &ActorRef<AccountMes
 /// Answers everyone waiting for `job_id` with `Queued`: the send is deferred but durable,
 /// and monday must get its answer within its budget.
 fn answer_queued(state: &mut AccountState, job_id: &str) {
+    state.services.sending.metrics.deferrals.inc();
     for waiter in state.send_waiters.remove(job_id).unwrap_or_default() {
         let _ = waiter.send(SendOutcome::Queued);
     }
@@ -146,6 +147,7 @@ async fn record_sent(state: &mut AccountState, job: &SendJob, sid: &str, status:
     if let Err(error) = track(state, job, sid).await {
         tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not register a conversation");
     }
+    services.sending.metrics.record_sent(&job.encoding, segments.unwrap_or(job.segments));
     let outcome = SendOutcome::Sent {
         message_sid: Some(sid.to_owned()),
         status: status.to_owned(),
@@ -206,6 +208,9 @@ async fn track(state: &AccountState, job: &SendJob, sid: &str) -> anyhow::Result
 /// retry may do better) and answers everyone waiting.
 pub(crate) async fn finish(state: &mut AccountState, job_id: &str, outcome: SendOutcome) {
     let services = state.services.clone();
+    if let SendOutcome::Failed(failure) = &outcome {
+        services.sending.metrics.record_failure(failure.label());
+    }
     if let Err(error) = outbox::remove(&services, state.account, job_id).await {
         tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not delete a finished send job");
     }

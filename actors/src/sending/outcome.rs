@@ -45,6 +45,21 @@ pub enum SendFailure {
 }
 
 impl SendFailure {
+    /// A short label for metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::OptedOut => "opted_out",
+            Self::InvalidRecipient { .. } => "invalid_recipient",
+            Self::BadCredentials => "bad_credentials",
+            Self::BadSender { .. } => "bad_sender",
+            Self::Rejected { .. } => "rejected",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::QueueFull => "queue_full",
+            Self::Transient => "transient",
+            Self::Expired => "expired",
+        }
+    }
+
     /// Whether a later retry of the same action may succeed (the claim is released).
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::QueueFull | Self::Transient)

@@ -74,4 +74,5 @@ pub struct SendSettings {
     /// Our status-callback URL, sent with every message.
     pub status_callback_url: String,
     pub quotas: Quotas,
+    pub metrics: super::SendMetrics,
 }
