@@ -336,6 +336,21 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Starts a Send One Message request without waiting for its answer.
+    pub fn spawn_send(
+        &self,
+        account: i64,
+        item_id: u64,
+        text: &str,
+        action_uuid: &str,
+    ) -> tokio::task::JoinHandle<u16> {
+        let payload = self.send_payload(item_id, text, action_uuid);
+        let token = self.block_token(account, json!({ "shortLivedToken": SHORT_LIVED_TOKEN }));
+        let request =
+            self.http.post(self.url("/monday/actions/send-message")).header("Authorization", token).json(&payload);
+        tokio::spawn(async move { request.send().await.map(|response| response.status().as_u16()).unwrap_or(0) })
+    }
+
     /// Drives due timers: advances the clock by `step` and runs one scheduler pass.
     pub async fn advance_and_run(&self, step: Duration) -> usize {
         self.clock.advance(step);
@@ -347,12 +362,20 @@ impl TestApp {
     pub async fn status_callback(&self, sid: &str, status: &str, error_code: Option<u32>, token: &str) -> u16 {
         let params = self.twilio.status_callback_params(sid, status, error_code);
         let public = format!("{PUBLIC_BASE_URL}/twilio/status");
-        let signature = drip_testkit::twilio::sign(&public, &params, token);
+        self.post_status(&params, &drip_testkit::twilio::sign(&public, &params, token)).await
+    }
+
+    /// Posts a status callback form with the given `X-Twilio-Signature`.
+    pub async fn post_status<K: serde::Serialize, V: serde::Serialize>(
+        &self,
+        params: &[(K, V)],
+        signature: &str,
+    ) -> u16 {
         let response = self
             .http
             .post(self.url("/twilio/status"))
             .header("X-Twilio-Signature", signature)
-            .form(&params)
+            .form(params)
             .send()
             .await
             .unwrap();

@@ -68,14 +68,7 @@ async fn a_send_interrupted_by_a_restart_is_looked_up_in_twilio_and_not_sent_aga
     let app = ready_app().await;
     // Twilio takes the message at once but answers late; the service stops meanwhile.
     app.twilio.push_delay(Duration::from_secs(3));
-    let pending = {
-        let payload = app.send_payload(1, "Hello", "uuid-restart");
-        let http = app.http.clone();
-        let url = app.url("/monday/actions/send-message");
-        let token =
-            app.block_token(ACCOUNT, serde_json::json!({ "shortLivedToken": crate::helpers::SHORT_LIVED_TOKEN }));
-        tokio::spawn(async move { http.post(url).header("Authorization", token).json(&payload).send().await })
-    };
+    let pending = app.spawn_send(ACCOUNT, 1, "Hello", "uuid-restart");
     app.twilio.wait_for_sent(1, Duration::from_secs(5)).await;
     let app = app.restart().await;
     let _ = pending.await;
@@ -112,14 +105,7 @@ async fn a_burst_is_paced_at_the_senders_rate() {
     }
     let mut requests = Vec::new();
     for item in 1..=5u64 {
-        let payload = app.send_payload(item, "Sale today", &format!("burst-{item}"));
-        let http = app.http.clone();
-        let url = app.url("/monday/actions/send-message");
-        let token =
-            app.block_token(ACCOUNT, serde_json::json!({ "shortLivedToken": crate::helpers::SHORT_LIVED_TOKEN }));
-        requests.push(tokio::spawn(async move {
-            http.post(url).header("Authorization", token).json(&payload).send().await
-        }));
+        requests.push(app.spawn_send(ACCOUNT, item, "Sale today", &format!("burst-{item}")));
     }
     wait_until(|| app.twilio.sent_messages().len() == 1).await;
     // A long code sends one segment a second: each second of the clock lets one more go.
@@ -129,7 +115,7 @@ async fn a_burst_is_paced_at_the_senders_rate() {
         assert_eq!(app.twilio.sent_messages().len(), second + 1, "after {second} s");
     }
     for request in requests {
-        assert_eq!(request.await.unwrap().unwrap().status(), 200);
+        assert_eq!(request.await.unwrap(), 200);
     }
 }
 
@@ -254,15 +240,7 @@ async fn a_status_callback_with_a_bad_signature_or_an_unknown_sid_is_refused_ali
         ("AccountSid", TWILIO_SID),
     ];
     let signature = drip_testkit::twilio::sign("https://sms.example.test/twilio/status", &unknown, TWILIO_TOKEN);
-    let response = app
-        .http
-        .post(app.url("/twilio/status"))
-        .header("X-Twilio-Signature", signature)
-        .form(&unknown)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 403);
+    assert_eq!(app.post_status(&unknown, &signature).await, 403);
     assert_eq!(logged_status(&app).await, "queued");
 }
 
