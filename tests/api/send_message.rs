@@ -342,3 +342,17 @@ async fn wait_until(done: impl Fn() -> bool) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+#[tokio::test]
+async fn a_monday_api_out_of_budget_answers_a_retryable_error_and_sends_nothing() {
+    let app = ready_app().await;
+    app.monday.push_complexity_budget_exhausted(200, 30);
+    let (status, body) = app.send(ACCOUNT, 1, "Hello", "uuid-complexity").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.get("severityCode").is_none(), "no severity: monday retries");
+    assert!(app.twilio.requests().is_empty());
+    // monday's retry of the same run, once the budget is back, sends it.
+    let (status, _) = app.send(ACCOUNT, 1, "Hello", "uuid-complexity").await;
+    assert_eq!(status, 200);
+    assert_eq!(app.twilio.sent_messages().len(), 1);
+}
