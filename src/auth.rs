@@ -1,7 +1,8 @@
 //! Verifying monday's JWTs (spec/monday.md §1), and the axum extractors that do it.
 //!
 //! Block requests (actions, triggers, remote options) and the authorization-URL redirect
-//! are signed with the app's Signing Secret; lifecycle webhooks with the Client Secret.
+//! are signed with the app's Signing Secret; lifecycle webhooks and the session tokens of
+//! our pages inside monday (the Campaign Dashboard) with the Client Secret.
 //! Only HS256 is accepted, `exp` is required, and `aud` is checked as configured.
 
 use axum::extract::{FromRef, FromRequestParts};
@@ -91,8 +92,21 @@ impl MondayJwtVerifier {
         claims_from(self.verify_signature(token, signed_with)?)
     }
 
+    /// Verifies a dashboard session token (see [`SessionAuth`]): Client Secret, expiry, no
+    /// audience (these tokens carry none).
+    pub fn verify_session(&self, token: &str) -> Result<MondayClaims, Error> {
+        claims_from(self.decode(token, SignedWith::ClientSecret)?)
+    }
+
     /// Verifies signature, algorithm, expiry and audience; the claims are not interpreted.
     fn verify_signature(&self, token: &str, signed_with: SignedWith) -> Result<RawClaims, Error> {
+        let claims = self.decode(token, signed_with)?;
+        self.check_audience(claims.aud.as_ref())?;
+        Ok(claims)
+    }
+
+    /// Verifies signature, algorithm and expiry.
+    fn decode(&self, token: &str, signed_with: SignedWith) -> Result<RawClaims, Error> {
         let token = strip_bearer(token.trim());
         let key = match signed_with {
             SignedWith::SigningSecret => &self.signing_key,
@@ -105,7 +119,6 @@ impl MondayJwtVerifier {
         validation.validate_aud = false;
         let data = jsonwebtoken::decode::<RawClaims>(token, key, &validation)
             .map_err(|error| Error::Unauthorized(format!("invalid monday token: {}", reason(&error))))?;
-        self.check_audience(data.claims.aud.as_ref())?;
         Ok(data.claims)
     }
 
@@ -175,6 +188,26 @@ fn form_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
 #[derive(Debug, Clone)]
 pub struct BlockAuth(pub MondayClaims);
 
+/// A Campaign Dashboard request, authenticated by the monday session token of the page.
+///
+/// monday hands the app's iframe a session token (`monday.get("sessionToken")` in the
+/// SDK); our page sends it back as `Authorization: <token>` (an optional `Bearer ` is
+/// stripped), or as `?sessionToken=`. It is an HS256 JWT signed with the app's **Client
+/// Secret** (not the Signing Secret), with the account and user under `dat` and an `exp`:
+/// `{"dat": {"client_id", "user_id", "account_id", "slug", "app_id", "is_admin",
+/// "is_view_only", …}, "exp": …}`. Sources: monday's SDK documents the token as "a JWT
+/// token which is decoded with your app's secret and can be used as a session token
+/// between your app's frontend & backend" (github mondaycom/monday-sdk-js, README.md,
+/// `monday.get`); which secret, and the claims, come from a monday community thread
+/// (community.monday.com/t/provide-more-context-in-sessiontoken-jwt/83150: "JWT signed
+/// with our app CLIENT_SECRET", with the `dat` claims above) and from third-party backends
+/// that verify it with `jwt.verify(sessionToken, process.env.CLIENT_SECRET)` and read
+/// `token.dat.user_id`. It has no `aud`, so the configured audience check does not apply.
+///
+/// The account in the token scopes everything the request can see or change.
+#[derive(Debug, Clone)]
+pub struct SessionAuth(pub MondayClaims);
+
 /// Proof that a lifecycle webhook was signed with the Client Secret. Its claims are
 /// unconfirmed (spec/monday.md §6): the signature is what counts, and the account comes
 /// from the body.
@@ -196,6 +229,17 @@ where
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
         claims_from(verify_parts(parts, state, SignedWith::SigningSecret)?).map(Self)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionAuth
+where
+    MondayJwtVerifier: FromRef<S>,
+{
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let token = token_of(parts).ok_or_else(|| Error::Unauthorized("missing monday session token".into()))?;
+        MondayJwtVerifier::from_ref(state).verify_session(&token).map(Self)
     }
 }
 

@@ -137,6 +137,12 @@ impl From<Error> for MondayActionError {
     }
 }
 
+impl From<UserError> for MondayActionError {
+    fn from(error: UserError) -> Self {
+        Self(Error::User(error))
+    }
+}
+
 impl IntoResponse for MondayActionError {
     fn into_response(self) -> Response {
         let error = self.0;

@@ -226,6 +226,7 @@ fn spawn_background_loops(state: &AppState, shutdown: CancellationToken) -> Vec<
     let scheduler = tokio::spawn(state.scheduler.clone().run_until_stopped(poll, shutdown.clone()));
     let sweep_every = Duration::from_secs(settings.actors.idle_sweep_interval_seconds);
     let accounts = state.accounts.clone();
+    let overdue = overdue_step_loop(state, shutdown.clone());
     let sweeper = tokio::spawn(async move {
         let mut ticks = tokio::time::interval(sweep_every);
         loop {
@@ -239,5 +240,29 @@ fn spawn_background_loops(state: &AppState, shutdown: CancellationToken) -> Vec<
             }
         }
     });
-    vec![scheduler, sweeper]
+    vec![scheduler, overdue, sweeper]
+}
+
+/// How overdue a drip step must be before the Db sweep wakes it (its timer should have).
+pub const OVERDUE_STEP_GRACE_SECONDS: i64 = 120;
+
+/// Every minute, wakes drip steps whose timers were lost (see `sweep_overdue_steps`).
+fn overdue_step_loop(state: &AppState, shutdown: CancellationToken) -> JoinHandle<()> {
+    let scheduler = state.scheduler.clone();
+    let db = state.db.clone();
+    let every = Duration::from_secs(60).max(Duration::from_millis(state.settings.scheduler.poll_interval_milliseconds));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = ticks.tick() => {
+                    let grace = chrono::Duration::seconds(OVERDUE_STEP_GRACE_SECONDS);
+                    if let Err(error) = scheduler.sweep_overdue_steps(&db, grace).await {
+                        tracing::error!(error = %format!("{error:#}"), "overdue step sweep failed");
+                    }
+                }
+            }
+        }
+    })
 }

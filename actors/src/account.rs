@@ -19,8 +19,9 @@ use std::collections::{HashMap, HashSet};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use secrecy::SecretString;
 
+use crate::drip;
 use crate::monday_token;
-use crate::outbox::{self, SendJob};
+use crate::outbox::{self, EnrolmentStep, SendJob};
 use crate::pacing::Pacer;
 use crate::sending::{self, CallResult, SendOrder, SendOutcome};
 use crate::services::AccountServices;
@@ -63,6 +64,14 @@ pub enum AccountMessage {
     CallFinished(Box<SendJob>, Box<CallResult>),
     /// A verified status callback of one of this account's messages.
     Status(StatusUpdate, RpcReplyPort<Result<status::StatusChange, AccountError>>),
+    /// Enrol an item in a campaign (Sequence Starter).
+    Enrol(Box<drip::EnrolOrder>, RpcReplyPort<drip::EnrolOutcome>),
+    /// End an item's enrolments (Smart Stopper, or a reply).
+    StopEnrolments(drip::StopOrder, RpcReplyPort<Result<usize, AccountError>>),
+    /// A campaign's status or steps changed: end or re-arm its enrolments.
+    CampaignChanged(String),
+    /// A drip step's text was rendered (sent by the rendering task).
+    StepRendered(drip::StepRendered),
     /// A durable timer of this account fell due.
     TimerFired(String),
     /// Makes the actor fail, to exercise the restart policy.
@@ -81,6 +90,10 @@ impl std::fmt::Debug for AccountMessage {
             Self::Send(..) => "Send",
             Self::CallFinished(..) => "CallFinished",
             Self::Status(..) => "Status",
+            Self::Enrol(..) => "Enrol",
+            Self::StopEnrolments(..) => "StopEnrolments",
+            Self::StepRendered(..) => "StepRendered",
+            Self::CampaignChanged(_) => "CampaignChanged",
             Self::TimerFired(_) => "TimerFired",
             #[cfg(feature = "fault-injection")]
             Self::Fail(_) => "Fail",
@@ -108,6 +121,10 @@ pub struct AccountState {
     pub(crate) calls_in_flight: HashSet<String>,
     /// Jobs accepted and waiting for their slot (counted since this actor started).
     pub(crate) queued_jobs: usize,
+    /// The drip step each in-progress send job carries.
+    pub(crate) job_steps: HashMap<String, EnrolmentStep>,
+    /// This actor, for tasks that report back to it.
+    pub(crate) myself: ActorRef<AccountMessage>,
 }
 
 impl Actor for AccountActor {
@@ -117,7 +134,7 @@ impl Actor for AccountActor {
 
     async fn pre_start(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         args: AccountArgs,
     ) -> Result<AccountState, ActorProcessingErr> {
         let row = args.services.db.find_account(args.account).await?;
@@ -130,6 +147,8 @@ impl Actor for AccountActor {
             send_waiters: HashMap::new(),
             calls_in_flight: HashSet::new(),
             queued_jobs: 0,
+            job_steps: HashMap::new(),
+            myself,
         })
     }
 
@@ -164,10 +183,19 @@ impl Actor for AccountActor {
             AccountMessage::Status(update, reply) => {
                 let _ = reply.send(status::apply(state, update).await.map_err(AccountError::from));
             }
-            AccountMessage::TimerFired(timer) => match outbox::job_of_timer(&timer) {
-                Some(job_id) => sending::handle_send_timer(state, &myself, job_id).await,
-                None => tracing::debug!(account = %state.account, timer, "timer fell due with nothing to run"),
-            },
+            AccountMessage::Enrol(order, reply) => drip::handle_enrol(state, *order, reply).await,
+            AccountMessage::StopEnrolments(order, reply) => drip::handle_stop(state, order, reply).await,
+            AccountMessage::StepRendered(rendered) => drip::handle_step_rendered(state, rendered).await,
+            AccountMessage::CampaignChanged(campaign_id) => drip::handle_campaign_changed(state, &campaign_id).await,
+            AccountMessage::TimerFired(timer) => {
+                if let Some(job_id) = outbox::job_of_timer(&timer) {
+                    sending::handle_send_timer(state, &myself, job_id).await;
+                } else if let Some(enrolment_id) = drip::enrolment_of_timer(&timer) {
+                    drip::handle_step_timer(state, enrolment_id).await;
+                } else {
+                    tracing::debug!(account = %state.account, timer, "timer fell due with nothing to run");
+                }
+            }
             #[cfg(feature = "fault-injection")]
             AccountMessage::Fail(reason) => return Err(reason.into()),
         }

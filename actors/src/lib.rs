@@ -10,8 +10,10 @@
 //! - `monday_token`: the account's monday OAuth token, refreshed ahead of expiry.
 //! - `sending`, `pacing`, `outbox`, `tracking`, `status`: sending an SMS (checks, per-sender
 //!   pace, the durable send queue, what webhooks need later, delivery status).
+//! - `drip`: drip campaigns: enrolments, steps fired from durable timers, stopping.
 
 pub mod account;
+pub mod drip;
 pub mod monday_token;
 pub mod outbox;
 pub mod pacing;

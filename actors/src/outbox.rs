@@ -49,6 +49,16 @@ pub struct SendJob {
     pub state: JobState,
     pub attempts: u32,
     pub accepted_at: DateTime<Utc>,
+    /// The drip step this send is, if any: its outcome moves the enrolment on.
+    #[serde(default)]
+    pub step: Option<EnrolmentStep>,
+}
+
+/// Which step of which enrolment a send carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentStep {
+    pub enrolment_id: String,
+    pub position: i32,
 }
 
 impl std::fmt::Debug for SendJob {

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use drip_domain::AccountId;
 use drip_domain::clock::SharedClock;
 use drip_store::SharedKv;
+use drip_store::db::Db;
 use tokio_util::sync::CancellationToken;
 
 use crate::account::AccountMessage;
@@ -77,6 +78,33 @@ impl Scheduler {
             fired += batch;
             if batch < self.batch_size {
                 return Ok(fired);
+            }
+        }
+    }
+
+    /// Wakes the accounts of drip steps overdue by more than `grace`: their timers were
+    /// lost (a Valkey restart without persistence) or never set (a crash between the Db
+    /// write and the timer). The Db is the source of truth for what is due; the pass reads
+    /// it in due-time order, in batches, and firing a step twice is harmless (the account
+    /// checks what was already sent). Returns how many steps it woke.
+    pub async fn sweep_overdue_steps(&self, db: &Db, grace: chrono::Duration) -> anyhow::Result<usize> {
+        let before = self.clock.now() - grace;
+        let mut after = None;
+        let mut woken = 0;
+        loop {
+            let rows = db.due_enrolments(before, after.take(), self.batch_size as u64).await?;
+            for row in &rows {
+                let timer = crate::drip::step_timer(&row.id);
+                if self.router.cast(AccountId(row.account_id), AccountMessage::TimerFired(timer)).is_err() {
+                    tracing::warn!(account = row.account_id, "could not wake an account for an overdue step");
+                }
+            }
+            woken += rows.len();
+            match rows.last() {
+                Some(last) if rows.len() == self.batch_size => {
+                    after = last.next_due_at.map(|due| (due, last.id.clone()))
+                }
+                _ => return Ok(woken),
             }
         }
     }

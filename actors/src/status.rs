@@ -5,7 +5,7 @@
 //! means the recipient opted out: it is recorded, so later sends are refused before they
 //! reach Twilio.
 
-use drip_clients::twilio::MessageStatus;
+use drip_clients::twilio::{ErrorClass, MessageStatus, classify_code};
 pub use drip_store::db::messages::StatusChange;
 
 use crate::account::AccountState;
@@ -35,5 +35,26 @@ pub(crate) async fn apply(state: &mut AccountState, update: StatusUpdate) -> any
     if update.error_code == Some(OPTED_OUT) && !update.opt_out_hash.is_empty() {
         services.db.record_opt_out(state.account, &update.opt_out_hash, "twilio-21610", now).await?;
     }
+    if change == StatusChange::Moved && update.status.is_failure() {
+        end_enrolment_on_permanent_failure(state, &update).await?;
+    }
     Ok(change)
+}
+
+/// A drip step that failed for good for its recipient (21610, 30004-30006, …) ends the
+/// enrolment, with the code in the reason; other failures leave it running.
+async fn end_enrolment_on_permanent_failure(state: &mut AccountState, update: &StatusUpdate) -> anyhow::Result<()> {
+    let Some(code) = update.error_code else { return Ok(()) };
+    if classify_code(code) != ErrorClass::PermanentForRecipient {
+        return Ok(());
+    }
+    let services = state.services.clone();
+    let Some(message) = services.db.find_message(state.account, &update.sid_hash).await? else { return Ok(()) };
+    let Some(enrolment_id) = message.enrolment_id else { return Ok(()) };
+    let Some(row) = services.db.find_enrolment(state.account, &enrolment_id).await? else { return Ok(()) };
+    if row.state != drip_store::db::enrolments::ACTIVE {
+        return Ok(());
+    }
+    let reason = format!("Twilio could not deliver to the recipient ({code})");
+    crate::drip::end_enrolment(state, row, drip_store::db::enrolments::STOPPED, &reason).await
 }

@@ -8,12 +8,14 @@
 //! - `plan`: the account's plan facts from monday's lifecycle webhooks.
 //! - `sms`: how Twilio will encode a body (GSM-7 or UCS-2) and into how many segments.
 //! - `template`: the message template language, `{Column|fallback}`, rendered from item fields.
+//! - `send_window`: when a drip step may send: its delay, and its weekdays and hours on a time zone's clocks.
 
 pub mod clock;
 pub mod crypto;
 pub mod ids;
 pub mod phone;
 pub mod plan;
+pub mod send_window;
 pub mod sms;
 pub mod template;
 

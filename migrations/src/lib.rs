@@ -24,6 +24,7 @@ mod m20261203_000006_create_opt_outs;
 mod m20261203_000007_create_message_log;
 mod m20261203_000008_create_trigger_subscriptions;
 mod m20261203_000009_create_idempotency_keys;
+mod m20261203_000010_add_step_delay_unit;
 mod owned_by_account;
 
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000007_create_message_log::Migration),
             Box::new(m20261203_000008_create_trigger_subscriptions::Migration),
             Box::new(m20261203_000009_create_idempotency_keys::Migration),
+            Box::new(m20261203_000010_add_step_delay_unit::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP edge: one module per URL family, merged here with the shared layers.
 
+mod campaigns;
 mod health;
 mod monday;
 mod oauth;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(application.request_body_limit_bytes));
     Router::new()
+        .merge(campaigns::router())
         .merge(health::router())
         .merge(monday::router())
         .merge(oauth::router())

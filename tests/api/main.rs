@@ -5,6 +5,8 @@
 
 mod actors;
 mod auth;
+mod campaigns;
+mod drip;
 mod health;
 mod helpers;
 mod lifecycle;

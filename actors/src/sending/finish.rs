@@ -133,6 +133,7 @@ async fn record_sent(state: &mut AccountState, job: &SendJob, sid: &str, status:
     let hasher = &services.crypto.hasher;
     let message = NewMessage {
         id: uuid::Uuid::new_v4().simple().to_string(),
+        step: job.step.as_ref().map(|step| (step.enrolment_id.clone(), step.position)),
         sid_hash: Some(hasher.hash(HashDomain::TwilioSid, &[sid.as_bytes()]).to_hex()),
         recipient_hash: recipient_hash(state, job),
         sender_hash: sender_key(state, &job.sender),
@@ -168,6 +169,8 @@ async fn record_failed(state: &mut AccountState, job: &SendJob, error: &TwilioEr
     }
     let message = NewMessage {
         id: uuid::Uuid::new_v4().simple().to_string(),
+        // Failures stay off the (enrolment, step) pair, which marks the step as sent.
+        step: None,
         sid_hash: None,
         recipient_hash: recipient_hash(state, job),
         sender_hash: sender_key(state, &job.sender),
@@ -219,6 +222,9 @@ pub(crate) async fn finish(state: &mut AccountState, job_id: &str, outcome: Send
     }
     for waiter in state.send_waiters.remove(job_id).unwrap_or_default() {
         let _ = waiter.send(outcome.clone());
+    }
+    if let Some(step) = state.job_steps.remove(job_id) {
+        crate::drip::on_step_finished(state, step, &outcome).await;
     }
 }
 

@@ -11,7 +11,7 @@ use ractor::{ActorRef, RpcReplyPort};
 use super::finish::{CallResult, finish};
 use super::{ACTION_SCOPE, SendFailure, SendOutcome};
 use crate::account::{AccountMessage, AccountState};
-use crate::outbox::{self, JobState, SendJob};
+use crate::outbox::{self, EnrolmentStep, JobState, SendJob};
 
 /// One SMS to send for a board item, with everything already resolved by the edge.
 pub struct SendOrder {
@@ -23,6 +23,8 @@ pub struct SendOrder {
     pub sender: Sender,
     pub credentials: TwilioCredentials,
     pub body: String,
+    /// Set when the send is a drip step.
+    pub step: Option<EnrolmentStep>,
 }
 
 /// How long a claimed-but-unanswered action is remembered (monday retries for 30 minutes).
@@ -34,7 +36,11 @@ pub(crate) async fn handle_send(
     order: SendOrder,
     reply: RpcReplyPort<SendOutcome>,
 ) {
-    let job_id = order.action_key.clone().unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let job_id = order
+        .action_key
+        .clone()
+        .or_else(|| order.step.as_ref().map(|step| format!("{}-{}", step.enrolment_id, step.position)))
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     if let Some(waiters) = state.send_waiters.get_mut(&job_id) {
         // A concurrent copy of an action already in progress: it shares the first's answer.
         waiters.push(reply);
@@ -56,6 +62,9 @@ pub(crate) async fn handle_send(
         }
     }
     state.send_waiters.entry(job_id.clone()).or_default().push(reply);
+    if let Some(step) = &order.step {
+        state.job_steps.insert(job_id.clone(), step.clone());
+    }
     match accept(state, &job_id, order).await {
         Ok((job, slot)) => dispatch(state, myself, job, slot).await,
         Err(failure) => finish(state, &job_id, SendOutcome::Failed(failure)).await,
@@ -142,6 +151,7 @@ async fn accept(
         state: JobState::Queued,
         attempts: 0,
         accepted_at: now,
+        step: order.step,
     };
     queue(state, &job, slot).await.map_err(|_| SendFailure::Transient)?;
     Ok((job, slot))
@@ -191,8 +201,21 @@ async fn dispatch(state: &mut AccountState, myself: &ActorRef<AccountMessage>, j
 /// A send timer fired: start the job, or reconcile it if a call was already under way.
 pub(crate) async fn handle_send_timer(state: &mut AccountState, myself: &ActorRef<AccountMessage>, job_id: &str) {
     let job = match outbox::load(&state.services, state.account, job_id).await {
-        Ok(Some(job)) => job,
-        Ok(None) => return finish(state, job_id, SendOutcome::Failed(SendFailure::Expired)).await,
+        Ok(Some(job)) => {
+            if let Some(step) = &job.step {
+                state.job_steps.insert(job.id.clone(), step.clone());
+            }
+            job
+        }
+        Ok(None) => {
+            // Gone: finished already (its timer was taken just before it ended), or expired
+            // in the queue. Only an expiry leaves someone here waiting for it; an action
+            // that nobody waits for any more is retried by monday and starts afresh.
+            if state.send_waiters.contains_key(job_id) || state.job_steps.contains_key(job_id) {
+                finish(state, job_id, SendOutcome::Failed(SendFailure::Expired)).await;
+            }
+            return;
+        }
         Err(error) => {
             tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not read a send job");
             return;

@@ -1,8 +1,10 @@
 //! Endpoints monday calls: the lifecycle webhook and the block (action) requests.
 
 mod block;
+mod item;
 mod lifecycle;
 mod send_message;
+mod sequence;
 
 use axum::Router;
 use axum::routing::post;
@@ -13,4 +15,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/monday/lifecycle", post(lifecycle::receive))
         .route("/monday/actions/send-message", post(send_message::send_message))
+        .route("/monday/actions/start-sequence", post(sequence::start))
+        .route("/monday/actions/stop-sequence", post(sequence::stop))
 }

@@ -14,6 +14,8 @@ use super::entities::{message_log, opt_out};
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub id: String,
+    /// The drip step this message is, if any (unique per enrolment and step).
+    pub step: Option<(String, i32)>,
     pub sid_hash: Option<String>,
     pub recipient_hash: String,
     pub sender_hash: String,
@@ -37,8 +39,8 @@ impl Db {
         let row = message_log::ActiveModel {
             id: Set(message.id),
             account_id: Set(account.get()),
-            enrolment_id: Set(None),
-            step_position: Set(None),
+            enrolment_id: Set(message.step.as_ref().map(|(id, _)| id.clone())),
+            step_position: Set(message.step.as_ref().map(|(_, position)| *position)),
             sid_hash: Set(message.sid_hash),
             recipient_hash: Set(message.recipient_hash),
             sender_hash: Set(message.sender_hash),
@@ -103,6 +105,19 @@ impl Db {
             .count(self.conn())
             .await
             .context("counting this month's messages")
+    }
+
+    /// Whether the step's message was already accepted by Twilio.
+    pub async fn step_was_sent(&self, account: AccountId, enrolment_id: &str, position: i32) -> anyhow::Result<bool> {
+        let row = message_log::Entity::find()
+            .filter(message_log::Column::AccountId.eq(account.get()))
+            .filter(message_log::Column::EnrolmentId.eq(enrolment_id))
+            .filter(message_log::Column::StepPosition.eq(position))
+            .filter(message_log::Column::SidHash.is_not_null())
+            .one(self.conn())
+            .await
+            .context("reading a step's message")?;
+        Ok(row.is_some())
     }
 
     pub async fn is_opted_out(&self, account: AccountId, opt_out_hash: &str) -> anyhow::Result<bool> {

@@ -5,6 +5,8 @@
 //! `idempotency` (deliveries already handled).
 
 pub mod accounts;
+pub mod campaigns;
+pub mod enrolments;
 pub mod entities;
 pub mod idempotency;
 pub mod messages;

@@ -13,6 +13,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub template: String,
     pub delay_seconds: i64,
+    /// `minutes`, `hours` or `days`, as the author wrote the delay; `None` on rows older
+    /// than the column.
+    pub delay_unit: Option<String>,
     pub send_window: Option<Json>,
 }
 

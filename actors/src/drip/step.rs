@@ -1,0 +1,252 @@
+//! Firing a step: when its timer falls due, render the text for the item, hand it to the
+//! send path, and move the enrolment on (or end it, with a reason) when the send ends.
+
+use chrono::{DateTime, Utc};
+use drip_domain::PhoneNumber;
+use drip_domain::crypto::Purpose;
+use drip_domain::send_window::{SendWindow, due_after};
+use drip_domain::template::{ItemFields, Template};
+use drip_store::db::campaigns::step_delay;
+use drip_store::db::enrolments::{ACTIVE, COMPLETED, STOPPED};
+use drip_store::db::entities::{campaign_step, enrolment};
+use ractor::concurrency::oneshot;
+
+use super::{RecipientEnvelope, envelope_key, step_timer};
+use crate::account::{AccountError, AccountMessage, AccountState};
+use crate::monday_token;
+use crate::outbox::{self, EnrolmentStep};
+use crate::sending::{SendFailure, SendOrder, SendOutcome, handle_send};
+
+/// A step's text, rendered by a task (it may need the item from monday).
+#[derive(Debug)]
+pub struct StepRendered {
+    pub step: EnrolmentStep,
+    pub body: Result<String, StepProblem>,
+}
+
+#[derive(Debug)]
+pub enum StepProblem {
+    /// The enrolment cannot go on: the reason is recorded.
+    End(String),
+    /// Try again later (monday unavailable).
+    Retry,
+}
+
+/// How long a step waits before another try after a transient problem.
+const RETRY_MINUTES: i64 = 10;
+
+/// When the first step is due, counted from `now`.
+pub(crate) fn first_due(now: DateTime<Utc>, step: &campaign_step::Model, time_zone: &str) -> DateTime<Utc> {
+    step_due(now, step, time_zone)
+}
+
+/// `previous` plus the step's delay, moved into the step's send window in the campaign's
+/// time zone.
+fn step_due(previous: DateTime<Utc>, step: &campaign_step::Model, time_zone: &str) -> DateTime<Utc> {
+    let zone = time_zone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
+    let window = step.send_window.as_ref().and_then(|json| serde_json::from_value::<SendWindow>(json.clone()).ok());
+    due_after(previous, step_delay(step), window.as_ref(), zone)
+}
+
+pub(crate) async fn handle_step_timer(state: &mut AccountState, enrolment_id: &str) {
+    if let Err(error) = fire(state, enrolment_id).await {
+        tracing::error!(account = %state.account, error = %format!("{error:#}"), "a drip step could not fire");
+        let retry = state.services.clock.now() + chrono::Duration::minutes(RETRY_MINUTES);
+        let _ = state.services.timers.schedule(state.account, &step_timer(enrolment_id), retry).await;
+    }
+}
+
+async fn fire(state: &mut AccountState, enrolment_id: &str) -> anyhow::Result<()> {
+    let services = state.services.clone();
+    let now = services.clock.now();
+    let Some(row) = services.db.find_enrolment(state.account, enrolment_id).await? else { return Ok(()) };
+    if row.state != ACTIVE {
+        return Ok(());
+    }
+    if let Some(due) = row.next_due_at.filter(|due| *due > now) {
+        return services.timers.schedule(state.account, &step_timer(enrolment_id), due).await;
+    }
+    let Some((campaign, steps)) = services.db.campaign_with_steps(state.account, &row.campaign_id).await? else {
+        return super::stop::end(state, row, STOPPED, "campaign deleted").await;
+    };
+    match campaign.status.as_str() {
+        // Held: resuming the campaign re-arms its enrolments' timers.
+        "paused" | "draft" => return Ok(()),
+        "archived" => return super::stop::end(state, row, STOPPED, "campaign archived").await,
+        _ => {}
+    }
+    let position = row.next_step;
+    let Some(step) = steps.get(position as usize).cloned() else {
+        return super::stop::end(state, row, COMPLETED, "campaign shortened: no steps left").await;
+    };
+    let job_id = format!("{}-{}", row.id, position);
+    if outbox::load(&services, state.account, &job_id).await?.is_some() {
+        // Already handed to the send path (a re-armed timer): that send will report back.
+        return Ok(());
+    }
+    if services.db.step_was_sent(state.account, &row.id, position).await? {
+        return advance(state, row, &steps, &campaign.time_zone).await;
+    }
+    render(state, row, step).await
+}
+
+/// Renders the step's text in a task (reading the item from monday if the text needs it).
+async fn render(state: &mut AccountState, row: enrolment::Model, step: campaign_step::Model) -> anyhow::Result<()> {
+    let template = match Template::parse(&step.template) {
+        Ok(template) => template,
+        Err(error) => {
+            return super::stop::end(state, row, STOPPED, &format!("step {}: {error}", step.position + 1)).await;
+        }
+    };
+    let done = EnrolmentStep { enrolment_id: row.id.clone(), position: step.position };
+    if template.fields().is_empty() {
+        let body = template
+            .render(&ItemFields { name: String::new(), columns: Vec::new() })
+            .map_err(|error| StepProblem::End(error.to_string()));
+        let _ = state.myself.send_message(AccountMessage::StepRendered(StepRendered { step: done, body }));
+        return Ok(());
+    }
+    let token = match monday_token::access_token(&state.services, state.account).await {
+        Ok(token) => token,
+        Err(AccountError::MondayUnavailable(_) | AccountError::Store(_)) => {
+            let problem = Err(StepProblem::Retry);
+            let _ = state.myself.send_message(AccountMessage::StepRendered(StepRendered { step: done, body: problem }));
+            return Ok(());
+        }
+        Err(error) => return super::stop::end(state, row, STOPPED, &error.to_string()).await,
+    };
+    let services = state.services.clone();
+    let myself = state.myself.clone();
+    let item_id = row.item_id;
+    tokio::spawn(async move {
+        let body = match services.monday.read_item(&token, item_id, None).await {
+            Ok(Some(item)) => {
+                template.render(&ItemFields::from(&item)).map_err(|error| StepProblem::End(error.to_string()))
+            }
+            Ok(None) => Err(StepProblem::End("the item was deleted".into())),
+            Err(_) => Err(StepProblem::Retry),
+        };
+        let _ = myself.send_message(AccountMessage::StepRendered(StepRendered { step: done, body }));
+    });
+    Ok(())
+}
+
+pub(crate) async fn handle_step_rendered(state: &mut AccountState, rendered: StepRendered) {
+    if let Err(error) = send_step(state, rendered).await {
+        tracing::error!(account = %state.account, error = %format!("{error:#}"), "a rendered drip step could not be sent");
+    }
+}
+
+async fn send_step(state: &mut AccountState, rendered: StepRendered) -> anyhow::Result<()> {
+    let services = state.services.clone();
+    let enrolment_id = rendered.step.enrolment_id.clone();
+    let Some(row) = services.db.find_enrolment(state.account, &enrolment_id).await? else { return Ok(()) };
+    if row.state != ACTIVE || row.next_step != rendered.step.position {
+        return Ok(());
+    }
+    let body = match rendered.body {
+        Ok(body) => body,
+        Err(StepProblem::End(reason)) => {
+            let reason = format!("step {}: {reason}", rendered.step.position + 1);
+            return super::stop::end(state, row, STOPPED, &reason).await;
+        }
+        Err(StepProblem::Retry) => return retry_step(state, &enrolment_id).await,
+    };
+    let Some(envelope) = open_envelope(state, &enrolment_id).await? else {
+        return super::stop::end(state, row, STOPPED, "recipient details expired").await;
+    };
+    let order = SendOrder {
+        action_key: None,
+        board_id: row.board_id,
+        item_id: row.item_id,
+        to: PhoneNumber::from_e164(&envelope.to)?,
+        sender: drip_clients::twilio::Sender::parse(&envelope.sender)?,
+        credentials: envelope.credentials,
+        body,
+        step: Some(rendered.step),
+    };
+    // A safety net: should the send job vanish, the step fires again (and the message log
+    // tells whether it was sent).
+    let net = services.clock.now() + chrono::Duration::from_std(services.sending.job_ttl)? + chrono::Duration::hours(1);
+    services.timers.schedule(state.account, &step_timer(&enrolment_id), net).await?;
+    // Nobody waits for a step's answer: it comes back through `on_step_finished`.
+    let (reply, _) = oneshot();
+    let myself = state.myself.clone();
+    handle_send(state, &myself, order, reply.into()).await;
+    Ok(())
+}
+
+async fn open_envelope(state: &AccountState, enrolment_id: &str) -> anyhow::Result<Option<RecipientEnvelope>> {
+    let Some(sealed) = state.services.kv.get(&envelope_key(enrolment_id)).await? else { return Ok(None) };
+    let plain = state
+        .services
+        .crypto
+        .keyring
+        .open(Purpose::Enrolment, state.account, &sealed)
+        .map_err(|error| anyhow::anyhow!("an enrolment envelope does not decrypt: {error}"))?;
+    Ok(Some(serde_json::from_slice(&plain)?))
+}
+
+async fn retry_step(state: &AccountState, enrolment_id: &str) -> anyhow::Result<()> {
+    let retry = state.services.clock.now() + chrono::Duration::minutes(RETRY_MINUTES);
+    state.services.timers.schedule(state.account, &step_timer(enrolment_id), retry).await
+}
+
+/// A step's send ended: move the enrolment on, or end it with the reason.
+pub(crate) async fn on_step_finished(state: &mut AccountState, step: EnrolmentStep, outcome: &SendOutcome) {
+    if let Err(error) = step_finished(state, &step, outcome).await {
+        tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not move an enrolment on");
+    }
+}
+
+async fn step_finished(state: &mut AccountState, step: &EnrolmentStep, outcome: &SendOutcome) -> anyhow::Result<()> {
+    let services = state.services.clone();
+    let Some(row) = services.db.find_enrolment(state.account, &step.enrolment_id).await? else { return Ok(()) };
+    if row.state != ACTIVE || row.next_step != step.position {
+        return Ok(());
+    }
+    let failure = match outcome {
+        SendOutcome::Queued => return Ok(()),
+        SendOutcome::Sent { .. } => {
+            let Some((campaign, steps)) = services.db.campaign_with_steps(state.account, &row.campaign_id).await?
+            else {
+                return super::stop::end(state, row, STOPPED, "campaign deleted").await;
+            };
+            return advance(state, row, &steps, &campaign.time_zone).await;
+        }
+        SendOutcome::Failed(failure) => failure,
+    };
+    let reason = match failure {
+        SendFailure::QueueFull | SendFailure::Transient => return retry_step(state, &step.enrolment_id).await,
+        SendFailure::QuotaExceeded { .. } => {
+            let later = services.clock.now() + chrono::Duration::hours(1);
+            return services.timers.schedule(state.account, &step_timer(&step.enrolment_id), later).await;
+        }
+        SendFailure::OptedOut => "recipient opted out".to_owned(),
+        SendFailure::InvalidRecipient { code } => format!("Twilio: the number cannot receive SMS ({code})"),
+        SendFailure::BadCredentials => "Twilio rejected the credentials".to_owned(),
+        SendFailure::BadSender { code } => format!("Twilio: the sender is not usable ({code})"),
+        SendFailure::Rejected { code } => format!("Twilio rejected step {} ({})", step.position + 1, code.unwrap_or(0)),
+        SendFailure::Expired => format!("step {} expired in the send queue", step.position + 1),
+    };
+    super::stop::end(state, row, STOPPED, &reason).await
+}
+
+/// Schedules the next step, or completes the enrolment after its last.
+async fn advance(
+    state: &mut AccountState,
+    row: enrolment::Model,
+    steps: &[campaign_step::Model],
+    time_zone: &str,
+) -> anyhow::Result<()> {
+    let services = state.services.clone();
+    let now = services.clock.now();
+    let next = row.next_step + 1;
+    let Some(step) = steps.get(next as usize) else {
+        return super::stop::end(state, row, COMPLETED, "all steps sent").await;
+    };
+    let due = step_due(now, step, time_zone);
+    let id = row.id.clone();
+    services.db.advance_enrolment(row, next, due, now).await?;
+    services.timers.schedule(state.account, &step_timer(&id), due).await
+}
