@@ -389,3 +389,34 @@ async fn archiving_a_campaign_ends_its_enrolments_with_the_reason() {
     app.state.scheduler.run_once().await.unwrap();
     assert!(app.twilio.sent_messages().is_empty());
 }
+
+#[tokio::test]
+async fn a_daily_step_keeps_its_local_time_across_a_dst_change_and_a_late_step_waits_for_its_window() {
+    let app = ready_app().await;
+    app.add_contact(1, "Jane Doe", "+13125550101");
+    // Saturday 2026-03-07 09:00 in New York (EST, UTC-5); clocks spring forward on the 8th.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 7, 14, 0, 0).unwrap());
+    let window = json!({ "days": ["sat", "sun", "mon"], "start": "09:00", "end": "10:00" });
+    let steps = [
+        Step { template: "Day 0", delay_seconds: 0, unit: "minutes", window: Some(window.clone()) },
+        Step { template: "Day 1", delay_seconds: 86_400, unit: "days", window: Some(window) },
+    ];
+    let campaign = create_campaign(&app, "Daily", &steps, "America/New_York", "ignore").await;
+    enrol(&app, 1, &campaign, "dst").await;
+    run_until_sent(&app, 1).await;
+    wait_for_next_step(&app, 1, 1).await;
+    // Sunday 09:00 EDT is 13:00 UTC: a calendar day, 23 hours of elapsed time.
+    let due = enrolment_row(&app, 1).await.next_due_at.unwrap();
+    assert_eq!(due, Utc.with_ymd_and_hms(2026, 3, 8, 13, 0, 0).unwrap());
+
+    // The service was down past the window: the step waits for Monday 09:00 EDT.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 8, 16, 0, 0).unwrap());
+    assert_eq!(app.state.scheduler.run_once().await.unwrap(), 1);
+    app.snapshot(ACCOUNT).await; // the account has handled the timer (its mailbox is in order)
+    assert_eq!(app.twilio.sent_messages().len(), 1, "not outside the window");
+    let monday_opening = Utc.with_ymd_and_hms(2026, 3, 9, 13, 0, 0).unwrap().timestamp_millis();
+    let timers = app.state.kv.dump_account(AccountId(ACCOUNT)).await.unwrap();
+    assert!(timers.iter().any(|(key, due)| key.contains("step/") && *due == monday_opening.to_string().into_bytes()));
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 9, 13, 0, 0).unwrap());
+    run_until_sent(&app, 2).await;
+}

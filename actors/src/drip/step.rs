@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use drip_domain::PhoneNumber;
 use drip_domain::crypto::Purpose;
-use drip_domain::send_window::{SendWindow, due_after};
+use drip_domain::send_window::{SendWindow, due_after, next_opening};
 use drip_domain::template::{ItemFields, Template};
 use drip_store::db::campaigns::step_delay;
 use drip_store::db::enrolments::{ACTIVE, COMPLETED, STOPPED};
@@ -43,9 +43,16 @@ pub(crate) fn first_due(now: DateTime<Utc>, step: &campaign_step::Model, time_zo
 /// `previous` plus the step's delay, moved into the step's send window in the campaign's
 /// time zone.
 fn step_due(previous: DateTime<Utc>, step: &campaign_step::Model, time_zone: &str) -> DateTime<Utc> {
-    let zone = time_zone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC);
-    let window = step.send_window.as_ref().and_then(|json| serde_json::from_value::<SendWindow>(json.clone()).ok());
-    due_after(previous, step_delay(step), window.as_ref(), zone)
+    due_after(previous, step_delay(step), window_of(step).as_ref(), zone_of(time_zone))
+}
+
+fn window_of(step: &campaign_step::Model) -> Option<SendWindow> {
+    step.send_window.as_ref().and_then(|json| serde_json::from_value::<SendWindow>(json.clone()).ok())
+}
+
+/// The campaign's zone; the API only stores valid IANA names, so UTC is a mere fallback.
+fn zone_of(time_zone: &str) -> chrono_tz::Tz {
+    time_zone.parse::<chrono_tz::Tz>().unwrap_or(chrono_tz::UTC)
 }
 
 pub(crate) async fn handle_step_timer(state: &mut AccountState, enrolment_id: &str) {
@@ -79,6 +86,11 @@ async fn fire(state: &mut AccountState, enrolment_id: &str) -> anyhow::Result<()
     let Some(step) = steps.get(position as usize).cloned() else {
         return super::stop::end(state, row, COMPLETED, "campaign shortened: no steps left").await;
     };
+    // Late (the service was down, or the campaign paused): still only inside the window.
+    let opening = next_opening(window_of(&step).as_ref(), zone_of(&campaign.time_zone), now);
+    if opening > now {
+        return services.timers.schedule(state.account, &step_timer(enrolment_id), opening).await;
+    }
     let job_id = format!("{}-{}", row.id, position);
     if outbox::load(&services, state.account, &job_id).await?.is_some() {
         // Already handed to the send path (a re-armed timer): that send will report back.
@@ -143,6 +155,14 @@ async fn send_step(state: &mut AccountState, rendered: StepRendered) -> anyhow::
     let Some(row) = services.db.find_enrolment(state.account, &enrolment_id).await? else { return Ok(()) };
     if row.state != ACTIVE || row.next_step != rendered.step.position {
         return Ok(());
+    }
+    // The campaign may have been paused or archived while the text was rendered.
+    let campaign =
+        services.db.campaign_with_steps(state.account, &row.campaign_id).await?.map(|(campaign, _)| campaign);
+    match campaign.as_ref().map(|campaign| campaign.status.as_str()) {
+        Some("active") => {}
+        Some("archived") | None => return super::stop::end(state, row, STOPPED, "campaign archived").await,
+        Some(_) => return Ok(()),
     }
     let body = match rendered.body {
         Ok(body) => body,
