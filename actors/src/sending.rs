@@ -24,7 +24,7 @@ pub use settings::{Quotas, SendSettings, SenderRates};
 pub use start::SendOrder;
 
 pub(crate) use finish::{CallResult, handle_call_result};
-pub(crate) use start::{handle_send, handle_send_timer};
+pub(crate) use start::{handle_send, handle_send_timer, reconcile};
 
 /// The idempotency scope of monday action runs.
 pub const ACTION_SCOPE: &str = "monday-action";

@@ -420,3 +420,37 @@ async fn a_daily_step_keeps_its_local_time_across_a_dst_change_and_a_late_step_w
     app.clock.set(Utc.with_ymd_and_hms(2026, 3, 9, 13, 0, 0).unwrap());
     run_until_sent(&app, 2).await;
 }
+
+#[tokio::test]
+async fn a_crash_between_the_claim_and_the_record_is_resolved_by_a_twilio_lookup_not_a_resend() {
+    let app = ready_app().await;
+    app.add_contact(1, "Jane Doe", "+13125550101");
+    let campaign = create_campaign(&app, "Welcome", &[step("Hello", 0, "minutes")], "UTC", "ignore").await;
+    // Twilio takes the message but the answer never arrives before the service dies.
+    app.twilio.push_delay(Duration::from_secs(5));
+    enrol(&app, 1, &campaign, "crash").await;
+    let enrolment = enrolment_row(&app, 1).await.id;
+    while app.twilio.sent_messages().is_empty() {
+        app.state.scheduler.run_once().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let claim = app.state.db.step_message(AccountId(ACCOUNT), &enrolment, 0).await.unwrap().expect("claimed");
+    assert_eq!((claim.status.as_str(), claim.sid_hash.as_deref()), ("claimed", None));
+
+    let app = app.restart().await;
+    // And the Kv forgot everything about the call (a Valkey restart without persistence).
+    let job = format!("{enrolment}-0");
+    app.state.kv.delete(&drip_actors::outbox::job_key(&job)).await.unwrap();
+    let timers = app.state.scheduler.timers();
+    timers.cancel(AccountId(ACCOUNT), &drip_actors::outbox::timer_name(&job)).await.unwrap();
+    timers.cancel(AccountId(ACCOUNT), &drip_actors::drip::step_timer(&enrolment)).await.unwrap();
+
+    app.clock.advance(Duration::from_secs(300));
+    let grace = chrono::Duration::seconds(sms_drip::startup::OVERDUE_STEP_GRACE_SECONDS);
+    assert_eq!(app.state.scheduler.sweep_overdue_steps(&app.state.db, grace).await.unwrap(), 1);
+    let row = wait_for_state(&app, 1, "completed").await;
+    assert_eq!(row.end_reason.as_deref(), Some("all steps sent"));
+    assert_eq!(app.twilio.sent_messages().len(), 1, "found in Twilio, not sent again");
+    let recorded = app.state.db.step_message(AccountId(ACCOUNT), &enrolment, 0).await.unwrap().unwrap();
+    assert!(recorded.sid_hash.is_some());
+}

@@ -1,27 +1,32 @@
 //! Firing a step: when its timer falls due, render the text for the item, hand it to the
 //! send path, and move the enrolment on (or end it, with a reason) when the send ends.
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use drip_domain::PhoneNumber;
 use drip_domain::crypto::Purpose;
 use drip_domain::send_window::{SendWindow, due_after, next_opening};
+use drip_domain::sms::segment_info;
 use drip_domain::template::{ItemFields, Template};
 use drip_store::db::campaigns::step_delay;
 use drip_store::db::enrolments::{ACTIVE, COMPLETED, STOPPED};
 use drip_store::db::entities::{campaign_step, enrolment};
+use drip_store::db::messages::STEP_CLAIMED;
 use ractor::concurrency::oneshot;
 
 use super::{RecipientEnvelope, envelope_key, step_timer};
 use crate::account::{AccountError, AccountMessage, AccountState};
 use crate::monday_token;
-use crate::outbox::{self, EnrolmentStep};
-use crate::sending::{SendFailure, SendOrder, SendOutcome, handle_send};
+use crate::outbox::{self, EnrolmentStep, JobState, SendJob};
+use crate::sending::{SendFailure, SendOrder, SendOutcome, handle_send, reconcile};
 
 /// A step's text, rendered by a task (it may need the item from monday).
 #[derive(Debug)]
 pub struct StepRendered {
     pub step: EnrolmentStep,
     pub body: Result<String, StepProblem>,
+    /// Set when an earlier call for this step may have reached Twilio (claimed at this time).
+    pub uncertain_since: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug)]
@@ -96,14 +101,27 @@ async fn fire(state: &mut AccountState, enrolment_id: &str) -> anyhow::Result<()
         // Already handed to the send path (a re-armed timer): that send will report back.
         return Ok(());
     }
-    if services.db.step_was_sent(state.account, &row.id, position).await? {
-        return advance(state, row, &steps, &campaign.time_zone).await;
+    match services.db.step_message(state.account, &row.id, position).await? {
+        None => render(state, row, step, None).await,
+        // Claimed, never answered: a crash mid-call. Render again, but look it up in Twilio
+        // before any resend.
+        Some(message) if message.status == STEP_CLAIMED => render(state, row, step, Some(message.created_at)).await,
+        Some(message) if message.sid_hash.is_some() => advance(state, row, &steps, &campaign.time_zone).await,
+        Some(message) => {
+            let code = message.error_code.map(|code| format!(" ({code})")).unwrap_or_default();
+            let reason = format!("Twilio refused step {}{code}", position + 1);
+            super::stop::end(state, row, STOPPED, &reason).await
+        }
     }
-    render(state, row, step).await
 }
 
 /// Renders the step's text in a task (reading the item from monday if the text needs it).
-async fn render(state: &mut AccountState, row: enrolment::Model, step: campaign_step::Model) -> anyhow::Result<()> {
+async fn render(
+    state: &mut AccountState,
+    row: enrolment::Model,
+    step: campaign_step::Model,
+    uncertain_since: Option<DateTime<Utc>>,
+) -> anyhow::Result<()> {
     let template = match Template::parse(&step.template) {
         Ok(template) => template,
         Err(error) => {
@@ -115,14 +133,19 @@ async fn render(state: &mut AccountState, row: enrolment::Model, step: campaign_
         let body = template
             .render(&ItemFields { name: String::new(), columns: Vec::new() })
             .map_err(|error| StepProblem::End(error.to_string()));
-        let _ = state.myself.send_message(AccountMessage::StepRendered(StepRendered { step: done, body }));
+        let _ =
+            state.myself.send_message(AccountMessage::StepRendered(StepRendered { step: done, body, uncertain_since }));
         return Ok(());
     }
     let token = match monday_token::access_token(&state.services, state.account).await {
         Ok(token) => token,
         Err(AccountError::MondayUnavailable(_) | AccountError::Store(_)) => {
             let problem = Err(StepProblem::Retry);
-            let _ = state.myself.send_message(AccountMessage::StepRendered(StepRendered { step: done, body: problem }));
+            let _ = state.myself.send_message(AccountMessage::StepRendered(StepRendered {
+                step: done,
+                body: problem,
+                uncertain_since,
+            }));
             return Ok(());
         }
         Err(error) => return super::stop::end(state, row, STOPPED, &error.to_string()).await,
@@ -138,7 +161,7 @@ async fn render(state: &mut AccountState, row: enrolment::Model, step: campaign_
             Ok(None) => Err(StepProblem::End("the item was deleted".into())),
             Err(_) => Err(StepProblem::Retry),
         };
-        let _ = myself.send_message(AccountMessage::StepRendered(StepRendered { step: done, body }));
+        let _ = myself.send_message(AccountMessage::StepRendered(StepRendered { step: done, body, uncertain_since }));
     });
     Ok(())
 }
@@ -185,6 +208,9 @@ async fn send_step(state: &mut AccountState, rendered: StepRendered) -> anyhow::
         body,
         step: Some(rendered.step),
     };
+    if let Some(since) = rendered.uncertain_since {
+        return look_up_before_resend(state, order, since).await;
+    }
     // A safety net: should the send job vanish, the step fires again (and the message log
     // tells whether it was sent).
     let net = services.clock.now() + chrono::Duration::from_std(services.sending.job_ttl)? + chrono::Duration::hours(1);
@@ -193,6 +219,35 @@ async fn send_step(state: &mut AccountState, rendered: StepRendered) -> anyhow::
     let (reply, _) = oneshot();
     let myself = state.myself.clone();
     handle_send(state, &myself, order, reply.into()).await;
+    Ok(())
+}
+
+/// Rebuilds the step's send job as "calling since the claim" and looks it up in Twilio;
+/// the send path then records it if found, or sends it if not.
+async fn look_up_before_resend(state: &mut AccountState, order: SendOrder, since: DateTime<Utc>) -> anyhow::Result<()> {
+    let step = order.step.clone().context("a step order names its step")?;
+    let info = segment_info(&order.body);
+    let job = SendJob {
+        id: format!("{}-{}", step.enrolment_id, step.position),
+        action_key: None,
+        board_id: order.board_id,
+        item_id: order.item_id,
+        to: order.to.as_e164().to_owned(),
+        sender: order.sender.as_str().to_owned(),
+        credentials: order.credentials,
+        body: order.body,
+        segments: info.segments,
+        encoding: info.encoding.to_string(),
+        state: JobState::Calling { since },
+        attempts: 0,
+        accepted_at: state.services.clock.now(),
+        step: Some(step.clone()),
+    };
+    let services = state.services.clone();
+    outbox::save(&services, state.account, &job, services.sending.job_ttl).await?;
+    state.job_steps.insert(job.id.clone(), step);
+    let myself = state.myself.clone();
+    reconcile(state, &myself, job, since);
     Ok(())
 }
 

@@ -142,7 +142,12 @@ async fn record_sent(state: &mut AccountState, job: &SendJob, sid: &str, status:
         segments: Some(segments.unwrap_or(job.segments) as i32),
         encoding: Some(job.encoding.clone()),
     };
-    if let Err(error) = services.db.log_message(state.account, message, now).await {
+    let logged = if message.step.is_some() {
+        services.db.record_step_message(state.account, message, now).await
+    } else {
+        services.db.log_message(state.account, message, now).await
+    };
+    if let Err(error) = logged {
         tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not log a sent message");
     }
     if let Err(error) = track(state, job, sid).await {
@@ -169,8 +174,7 @@ async fn record_failed(state: &mut AccountState, job: &SendJob, error: &TwilioEr
     }
     let message = NewMessage {
         id: uuid::Uuid::new_v4().simple().to_string(),
-        // Failures stay off the (enrolment, step) pair, which marks the step as sent.
-        step: None,
+        step: job.step.as_ref().map(|step| (step.enrolment_id.clone(), step.position)),
         sid_hash: None,
         recipient_hash: recipient_hash(state, job),
         sender_hash: sender_key(state, &job.sender),
@@ -179,7 +183,12 @@ async fn record_failed(state: &mut AccountState, job: &SendJob, error: &TwilioEr
         segments: Some(job.segments as i32),
         encoding: Some(job.encoding.clone()),
     };
-    if let Err(error) = services.db.log_message(state.account, message, now).await {
+    let logged = if message.step.is_some() {
+        services.db.record_step_message(state.account, message, now).await
+    } else {
+        services.db.log_message(state.account, message, now).await
+    };
+    if let Err(error) = logged {
         tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not log a refused message");
     }
 }

@@ -244,6 +244,7 @@ pub(crate) async fn start_call(state: &mut AccountState, myself: &ActorRef<Accou
     job.state = JobState::Calling { since: now };
     job.attempts += 1;
     let written = async {
+        claim_step(state, &job).await?;
         outbox::save(&services, state.account, &job, services.sending.job_ttl).await?;
         services.timers.schedule(state.account, &outbox::timer_name(&job.id), now + watchdog(state)).await
     };
@@ -268,8 +269,33 @@ pub(crate) async fn start_call(state: &mut AccountState, myself: &ActorRef<Accou
     });
 }
 
+/// A drip step is claimed in the Db before its first call (see `Db::claim_step`), so a
+/// crash that also loses the Kv job still leaves a trace that Twilio may have it.
+async fn claim_step(state: &AccountState, job: &SendJob) -> anyhow::Result<()> {
+    let Some(step) = &job.step else { return Ok(()) };
+    let hasher = &state.services.crypto.hasher;
+    let claim = drip_store::db::messages::NewMessage {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        step: Some((step.enrolment_id.clone(), step.position)),
+        sid_hash: None,
+        recipient_hash: hasher.hash(HashDomain::Phone, &[job.to.as_bytes()]).to_hex(),
+        sender_hash: sender_key(state, &job.sender),
+        status: String::new(),
+        error_code: None,
+        segments: Some(job.segments as i32),
+        encoding: Some(job.encoding.clone()),
+    };
+    state.services.db.claim_step(state.account, claim, state.services.clock.now()).await?;
+    Ok(())
+}
+
 /// After a crash mid-call: ask Twilio whether the message exists before sending again.
-fn reconcile(state: &mut AccountState, myself: &ActorRef<AccountMessage>, job: SendJob, since: DateTime<Utc>) {
+pub(crate) fn reconcile(
+    state: &mut AccountState,
+    myself: &ActorRef<AccountMessage>,
+    job: SendJob,
+    since: DateTime<Utc>,
+) {
     let services = state.services.clone();
     state.calls_in_flight.insert(job.id.clone());
     let myself = myself.clone();

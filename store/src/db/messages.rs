@@ -25,6 +25,9 @@ pub struct NewMessage {
     pub encoding: Option<String>,
 }
 
+/// The status of a drip step's row between its claim and Twilio's answer.
+pub const STEP_CLAIMED: &str = "claimed";
+
 /// What a status callback did to the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusChange {
@@ -107,17 +110,77 @@ impl Db {
             .context("counting this month's messages")
     }
 
-    /// Whether the step's message was already accepted by Twilio.
-    pub async fn step_was_sent(&self, account: AccountId, enrolment_id: &str, position: i32) -> anyhow::Result<bool> {
-        let row = message_log::Entity::find()
+    /// The step's message row: absent (never tried), claimed (a call started and its
+    /// answer was not recorded) or recorded (it has a SID hash, or failed).
+    pub async fn step_message(
+        &self,
+        account: AccountId,
+        enrolment_id: &str,
+        position: i32,
+    ) -> anyhow::Result<Option<message_log::Model>> {
+        message_log::Entity::find()
             .filter(message_log::Column::AccountId.eq(account.get()))
             .filter(message_log::Column::EnrolmentId.eq(enrolment_id))
             .filter(message_log::Column::StepPosition.eq(position))
-            .filter(message_log::Column::SidHash.is_not_null())
             .one(self.conn())
             .await
-            .context("reading a step's message")?;
-        Ok(row.is_some())
+            .context("reading a step's message")
+    }
+
+    /// Claims a drip step before Twilio is called: a row with status `claimed` and no SID.
+    /// Returns `false` when the step was claimed before (an earlier call may have reached
+    /// Twilio). The unique (enrolment, step) pair makes this race-free.
+    pub async fn claim_step(
+        &self,
+        account: AccountId,
+        message: NewMessage,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let row = message_log::ActiveModel {
+            id: Set(message.id),
+            account_id: Set(account.get()),
+            enrolment_id: Set(message.step.as_ref().map(|(id, _)| id.clone())),
+            step_position: Set(message.step.as_ref().map(|(_, position)| *position)),
+            sid_hash: Set(None),
+            recipient_hash: Set(message.recipient_hash),
+            sender_hash: Set(message.sender_hash),
+            status: Set(STEP_CLAIMED.to_owned()),
+            error_code: Set(None),
+            segments: Set(message.segments),
+            encoding: Set(message.encoding),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let on_conflict = OnConflict::columns([message_log::Column::EnrolmentId, message_log::Column::StepPosition])
+            .do_nothing()
+            .to_owned();
+        let inserted = message_log::Entity::insert(row)
+            .on_conflict(on_conflict)
+            .exec_without_returning(self.conn())
+            .await
+            .context("claiming a drip step")?;
+        Ok(inserted == 1)
+    }
+
+    /// Records Twilio's answer on a claimed step (or logs it, if it was never claimed).
+    pub async fn record_step_message(
+        &self,
+        account: AccountId,
+        message: NewMessage,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let (enrolment_id, position) = message.step.clone().context("a step message names its step")?;
+        let Some(row) = self.step_message(account, &enrolment_id, position).await? else {
+            return self.log_message(account, message, now).await;
+        };
+        let mut model = row.into_active_model();
+        model.sid_hash = Set(message.sid_hash);
+        model.status = Set(message.status);
+        model.error_code = Set(message.error_code);
+        model.segments = Set(message.segments);
+        model.updated_at = Set(now);
+        model.update(self.conn()).await.context("recording a drip step's message")?;
+        Ok(())
     }
 
     pub async fn is_opted_out(&self, account: AccountId, opt_out_hash: &str) -> anyhow::Result<bool> {
