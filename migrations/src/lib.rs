@@ -25,6 +25,7 @@ mod m20261203_000007_create_message_log;
 mod m20261203_000008_create_trigger_subscriptions;
 mod m20261203_000009_create_idempotency_keys;
 mod m20261203_000010_add_step_delay_unit;
+mod m20261203_000011_add_enrolment_time_zone;
 mod owned_by_account;
 
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_create_trigger_subscriptions::Migration),
             Box::new(m20261203_000009_create_idempotency_keys::Migration),
             Box::new(m20261203_000010_add_step_delay_unit::Migration),
+            Box::new(m20261203_000011_add_enrolment_time_zone::Migration),
         ]
     }
 }

@@ -454,3 +454,24 @@ async fn a_crash_between_the_claim_and_the_record_is_resolved_by_a_twilio_lookup
     let recorded = app.state.db.step_message(AccountId(ACCOUNT), &enrolment, 0).await.unwrap().unwrap();
     assert!(recorded.sid_hash.is_some());
 }
+
+#[tokio::test]
+async fn an_items_own_time_zone_column_overrides_the_campaigns_zone() {
+    let app = ready_app().await;
+    let columns = vec![
+        ("phone", "Phone", "phone", "+13125550101", json!({ "phone": "+13125550101", "countryShortName": "US" })),
+        ("world_clock", "Local time", "world_clock", "", json!({ "timezone": "Asia/Tokyo" })),
+    ];
+    app.monday.add_item(BOARD, 1, "Kenji", columns);
+    // 10:00 UTC is 19:00 in Tokyo: after a 09:00-17:00 window there.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 6, 10, 10, 0, 0).unwrap());
+    let window = json!({ "days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00" });
+    let steps = [Step { template: "Hello", delay_seconds: 0, unit: "minutes", window: Some(window) }];
+    let campaign = create_campaign(&app, "Local hours", &steps, "UTC", "ignore").await;
+    let mut payload = start_payload(1, &campaign, "tz-column");
+    payload["payload"]["inboundFieldValues"]["timeZoneColumnId"] = json!("world_clock");
+    let (status, body) = post(&app, "/monday/actions/start-sequence", &payload).await;
+    assert_eq!(status, 200, "{body}");
+    // Thursday 09:00 in Tokyo is 00:00 UTC.
+    assert_eq!(enrolment_row(&app, 1).await.next_due_at.unwrap(), Utc.with_ymd_and_hms(2026, 6, 11, 0, 0, 0).unwrap());
+}

@@ -23,6 +23,8 @@ pub struct EnrolOrder {
     pub to: PhoneNumber,
     pub sender: Sender,
     pub credentials: TwilioCredentials,
+    /// The item's own zone (IANA name), when the recipe maps a time-zone column.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,7 +121,8 @@ async fn enrol(state: &mut AccountState, order: &EnrolOrder) -> anyhow::Result<E
         restarted = true;
     }
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let due = first_due(now, first, &campaign.time_zone);
+    let zone = order.time_zone.as_deref().unwrap_or(&campaign.time_zone);
+    let due = first_due(now, first, zone);
     let envelope = RecipientEnvelope {
         to: order.to.as_e164().to_owned(),
         sender: order.sender.as_str().to_owned(),
@@ -136,6 +139,7 @@ async fn enrol(state: &mut AccountState, order: &EnrolOrder) -> anyhow::Result<E
         item_id: order.item_id,
         recipient_hash: services.crypto.hasher.phone(&order.to).to_hex(),
         next_due_at: due,
+        time_zone: order.time_zone.clone(),
     };
     services.db.insert_enrolment(state.account, row, now).await?;
     services.timers.schedule(state.account, &step_timer(&id), due).await?;

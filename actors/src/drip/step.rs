@@ -92,7 +92,8 @@ async fn fire(state: &mut AccountState, enrolment_id: &str) -> anyhow::Result<()
         return super::stop::end(state, row, COMPLETED, "campaign shortened: no steps left").await;
     };
     // Late (the service was down, or the campaign paused): still only inside the window.
-    let opening = next_opening(window_of(&step).as_ref(), zone_of(&campaign.time_zone), now);
+    let zone = row.time_zone.clone().unwrap_or_else(|| campaign.time_zone.clone());
+    let opening = next_opening(window_of(&step).as_ref(), zone_of(&zone), now);
     if opening > now {
         return services.timers.schedule(state.account, &step_timer(enrolment_id), opening).await;
     }
@@ -106,7 +107,7 @@ async fn fire(state: &mut AccountState, enrolment_id: &str) -> anyhow::Result<()
         // Claimed, never answered: a crash mid-call. Render again, but look it up in Twilio
         // before any resend.
         Some(message) if message.status == STEP_CLAIMED => render(state, row, step, Some(message.created_at)).await,
-        Some(message) if message.sid_hash.is_some() => advance(state, row, &steps, &campaign.time_zone).await,
+        Some(message) if message.sid_hash.is_some() => advance(state, row, &steps, &zone).await,
         Some(message) => {
             let code = message.error_code.map(|code| format!(" ({code})")).unwrap_or_default();
             let reason = format!("Twilio refused step {}{code}", position + 1);
@@ -287,7 +288,8 @@ async fn step_finished(state: &mut AccountState, step: &EnrolmentStep, outcome: 
             else {
                 return super::stop::end(state, row, STOPPED, "campaign deleted").await;
             };
-            return advance(state, row, &steps, &campaign.time_zone).await;
+            let zone = row.time_zone.clone().unwrap_or(campaign.time_zone);
+            return advance(state, row, &steps, &zone).await;
         }
         SendOutcome::Failed(failure) => failure,
     };

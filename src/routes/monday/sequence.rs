@@ -10,6 +10,7 @@ use drip_actors::AccountMessage;
 use drip_actors::drip::{EnrolFailure, EnrolOrder, EnrolOutcome, StopOrder, StopReason};
 use drip_clients::twilio::Sender;
 use drip_domain::crypto::HashDomain;
+use drip_domain::send_window::TimeZoneName;
 use serde_json::{Value, json};
 
 use super::block::BlockRequest;
@@ -37,18 +38,43 @@ pub async fn start(
     let credentials = request.twilio_credentials()?;
     let item = read_item(&state, &token, item_id).await?;
     let to = phone_of(&item, &phone_column)?;
+    let time_zone = match request.text("timeZoneColumnId") {
+        Some(column) => time_zone_of(&item, &column)?,
+        None => None,
+    };
     let action_key = request.action_uuid.as_ref().map(|uuid| {
         let account = claims.account_id.to_string();
         let parts: [&[u8]; 3] = [b"monday-action", account.as_bytes(), uuid.as_bytes()];
         state.crypto.hasher.hash(HashDomain::Idempotency, &parts).to_hex()
     });
-    let order = EnrolOrder { action_key, campaign_id, board_id, item_id, to, sender, credentials };
+    let order = EnrolOrder { action_key, campaign_id, board_id, item_id, to, sender, credentials, time_zone };
     let outcome = state
         .accounts
         .call(claims.account_id, |reply| AccountMessage::Enrol(Box::new(order), reply))
         .await
         .map_err(|error| Error::Unavailable(error.to_string()))?;
     answer(outcome)
+}
+
+/// The item's zone from its time-zone column: a world clock column's `timezone`, or text
+/// holding an IANA name. An empty column means "use the campaign's zone".
+fn time_zone_of(item: &drip_clients::monday::Item, column_id: &str) -> Result<Option<String>, UserError> {
+    let column = item.phone_column(column_id).ok_or_else(|| {
+        UserError::new("Time zone column not found", format!("The board has no column with id '{column_id}'."))
+            .disabling()
+    })?;
+    let text = column
+        .value
+        .as_ref()
+        .and_then(|value| value.get("timezone"))
+        .and_then(|zone| zone.as_str())
+        .unwrap_or(&column.text);
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    TimeZoneName::from_monday_text(text)
+        .map(|zone| Some(zone.as_str().to_owned()))
+        .map_err(|error| UserError::new("Time zone not valid", error.to_string()))
 }
 
 fn answer(outcome: EnrolOutcome) -> ActionResult {

@@ -26,6 +26,7 @@ pub struct NewEnrolment {
     pub item_id: i64,
     pub recipient_hash: String,
     pub next_due_at: DateTime<Utc>,
+    pub time_zone: Option<String>,
 }
 
 impl Db {
@@ -91,6 +92,7 @@ impl Db {
             next_due_at: Set(Some(new.next_due_at)),
             state: Set(ACTIVE.to_owned()),
             end_reason: Set(None),
+            time_zone: Set(new.time_zone),
             created_at: Set(now),
             updated_at: Set(now),
         };

@@ -16,6 +16,8 @@ pub struct Model {
     pub next_due_at: Option<DateTimeUtc>,
     pub state: String,
     pub end_reason: Option<String>,
+    /// The item's own IANA zone, overriding the campaign's.
+    pub time_zone: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
