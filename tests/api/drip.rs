@@ -475,3 +475,30 @@ async fn an_items_own_time_zone_column_overrides_the_campaigns_zone() {
     // Thursday 09:00 in Tokyo is 00:00 UTC.
     assert_eq!(enrolment_row(&app, 1).await.next_due_at.unwrap(), Utc.with_ymd_and_hms(2026, 6, 11, 0, 0, 0).unwrap());
 }
+
+#[tokio::test]
+async fn an_enrolment_whose_recipient_details_vanished_ends_with_that_reason() {
+    let app = ready_app().await;
+    app.add_contact(1, "Jane Doe", "+13125550101");
+    let campaign = create_campaign(&app, "Welcome", &[step("Later", 3600, "hours")], "UTC", "ignore").await;
+    enrol(&app, 1, &campaign, "vanished").await;
+    let row = enrolment_row(&app, 1).await;
+    app.state.kv.delete(&drip_actors::drip::envelope_key(&row.id)).await.unwrap();
+    app.clock.advance(Duration::from_secs(3601));
+    app.state.scheduler.run_once().await.unwrap();
+    let ended = wait_for_state(&app, 1, "stopped").await;
+    assert_eq!(ended.end_reason.as_deref(), Some("recipient details expired"));
+    assert!(app.twilio.sent_messages().is_empty());
+}
+
+#[tokio::test]
+async fn an_opted_out_recipient_cannot_be_enrolled() {
+    let app = ready_app().await;
+    app.add_contact(1, "Jane Doe", "+13125550101");
+    let to = drip_domain::PhoneNumber::parse("+13125550101", None).unwrap();
+    let key = app.state.crypto.hasher.opt_out(TWILIO_SID, &to).to_hex();
+    app.state.db.record_opt_out(AccountId(ACCOUNT), &key, "STOP", drip_domain::Clock::now(&app.clock)).await.unwrap();
+    let campaign = create_campaign(&app, "Welcome", &[step("One", 0, "minutes")], "UTC", "ignore").await;
+    let (status, body) = enrol(&app, 1, &campaign, "opted-out").await;
+    assert_eq!((status, body["notificationErrorTitle"].as_str()), (422, Some("Recipient opted out")));
+}
