@@ -21,6 +21,9 @@ use crate::router::AccountRouter;
 /// The Kv queue that holds every account's timers.
 pub const TIMER_QUEUE: &str = "timers";
 
+/// How long a timer that could not be handed to its account waits before another try.
+const REDELIVERY_DELAY_MILLISECONDS: i64 = 30_000;
+
 /// Setting and cancelling timers: what accounts need, without the loop that fires them.
 #[derive(Debug, Clone)]
 pub struct Timers {
@@ -70,9 +73,12 @@ impl Scheduler {
             let due = self.kv.take_due(TIMER_QUEUE, self.clock.now_millis(), self.batch_size).await?;
             let batch = due.len();
             for entry in due {
-                let timer = entry.member.split_once('/').map(|(_, timer)| timer.to_owned()).unwrap_or(entry.member);
+                let timer = entry.member.split_once('/').map(|(_, timer)| timer.to_owned()).unwrap_or_default();
                 if self.router.cast(entry.owner, AccountMessage::TimerFired(timer)).is_err() {
-                    tracing::warn!(account = %entry.owner, "could not hand a due timer to its account");
+                    // Taken but not delivered: put it back a little later rather than lose it.
+                    tracing::warn!(account = %entry.owner, "could not hand a due timer to its account: retrying");
+                    let retry = self.clock.now_millis() + REDELIVERY_DELAY_MILLISECONDS;
+                    self.kv.schedule(entry.owner, TIMER_QUEUE, &entry.member, retry).await?;
                 }
             }
             fired += batch;

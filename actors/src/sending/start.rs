@@ -1,7 +1,7 @@
 //! Accepting a send: idempotency, checks, pace slot, durable job, and starting the call.
 
 use chrono::{DateTime, Utc};
-use drip_clients::twilio::{SendRequest, Sender, TwilioCredentials};
+use drip_clients::twilio::{SendRequest, Sender, SenderKind, TwilioCredentials};
 use drip_domain::PhoneNumber;
 use drip_domain::crypto::HashDomain;
 use drip_domain::sms::segment_info;
@@ -52,7 +52,7 @@ pub(crate) async fn handle_send(
                 let _ = reply.send(outcome);
                 return;
             }
-            Ok(Some(Earlier::JobPending(job))) => return join_pending_job(state, myself, *job, reply),
+            Ok(Some(Earlier::JobPending(job))) => return join_pending_job(state, myself, *job, reply).await,
             Ok(None) => {}
             Err(error) => {
                 tracing::error!(account = %state.account, error = %format!("{error:#}"), "idempotency check failed");
@@ -78,7 +78,7 @@ enum Earlier {
 
 /// A repeat of an action whose job exists from before (another process run): a queued
 /// job goes out at its slot; a job caught mid-call by a stop is looked up in Twilio now.
-fn join_pending_job(
+async fn join_pending_job(
     state: &mut AccountState,
     myself: &ActorRef<AccountMessage>,
     job: SendJob,
@@ -91,6 +91,18 @@ fn join_pending_job(
         }
         JobState::Calling { .. } => state.send_waiters.entry(job.id).or_default().push(reply),
         JobState::Queued => {
+            // Re-armed at a fresh pace slot: cheap, and it guarantees progress should the
+            // job's timer have been lost.
+            let rate = state
+                .services
+                .sending
+                .rates
+                .rate_of(Sender::parse(&job.sender).map(|s| s.kind()).unwrap_or(SenderKind::LongCode));
+            let sender = sender_key(state, &job.sender);
+            let due = state.pacer.reserve(&sender, rate, job.segments, state.services.clock.now());
+            if let Err(error) = state.services.timers.schedule(state.account, &outbox::timer_name(&job.id), due).await {
+                tracing::warn!(account = %state.account, error = %format!("{error:#}"), "could not re-arm a queued send");
+            }
             let _ = reply.send(SendOutcome::Queued);
         }
     }
