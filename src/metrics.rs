@@ -18,12 +18,19 @@ pub struct LifecycleLabels {
     pub outcome: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct InboundLabels {
+    pub outcome: String,
+}
+
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
     pub http_responses: Family<StatusLabels, Counter>,
     pub lifecycle_events: Family<LifecycleLabels, Counter>,
     pub auth_failures: Counter,
+    /// Inbound SMS by outcome (routed, no_session, bad_signature, duplicate, …).
+    pub inbound: Family<InboundLabels, Counter>,
     pub live_account_actors: Gauge,
     pub account_actor_restarts: Gauge,
 }
@@ -34,6 +41,7 @@ impl Metrics {
         let http_responses = Family::<StatusLabels, Counter>::default();
         let lifecycle_events = Family::<LifecycleLabels, Counter>::default();
         let auth_failures = Counter::default();
+        let inbound = Family::<InboundLabels, Counter>::default();
         let live_account_actors = Gauge::default();
         let account_actor_restarts = Gauge::default();
         registry.register("http_responses", "HTTP responses by status", http_responses.clone());
@@ -43,13 +51,22 @@ impl Metrics {
             lifecycle_events.clone(),
         );
         registry.register("auth_failures", "Requests refused for a bad monday JWT", auth_failures.clone());
+        registry.register("inbound_sms", "Inbound SMS by outcome", inbound.clone());
         registry.register("live_account_actors", "Account actors in memory", live_account_actors.clone());
         registry.register(
             "account_actor_restarts",
             "Account actor restarts since start",
             account_actor_restarts.clone(),
         );
-        Self { registry, http_responses, lifecycle_events, auth_failures, live_account_actors, account_actor_restarts }
+        Self {
+            registry,
+            http_responses,
+            lifecycle_events,
+            auth_failures,
+            inbound,
+            live_account_actors,
+            account_actor_restarts,
+        }
     }
 
     /// For other parts of the service to register their own metrics at start.

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::FromRef;
+use drip_actors::deliveries::DeliverySettings;
 use drip_actors::scheduler::{Scheduler, Timers};
 use drip_actors::sending::{SendMetrics, SendSettings};
 use drip_actors::supervisor::SupervisorArgs;
@@ -86,9 +87,11 @@ impl Application {
             timers: Timers::new(kv.clone()),
             settings: actor_settings(&settings),
             sending: Arc::new(send_settings(&settings)),
+            deliveries: Arc::new(delivery_settings(&settings)),
         };
         let mut metrics = Metrics::new();
         services.sending.metrics.register(metrics.registry_mut());
+        services.deliveries.metrics.register(metrics.registry_mut());
         let (supervisor, supervisor_task) = start_supervisor(services).await?;
         let accounts = AccountRouter::new(supervisor.clone(), actor_settings(&settings).call_timeout);
         let scheduler = Scheduler::new(kv.clone(), clock.clone(), accounts.clone(), settings.scheduler.batch_size);
@@ -207,6 +210,14 @@ fn send_settings(settings: &Settings) -> SendSettings {
         quotas: settings.plans.clone(),
         metrics: SendMetrics::default(),
     }
+}
+
+fn delivery_settings(settings: &Settings) -> DeliverySettings {
+    let app_id = settings.monday.app_id.trim().parse().ok();
+    if app_id.is_none() {
+        tracing::warn!("monday.app_id is not numeric: triggers are fired with the raw signing secret only");
+    }
+    DeliverySettings::new(app_id, settings.monday.signing_secret.clone())
 }
 
 async fn start_supervisor(services: AccountServices) -> anyhow::Result<(ActorRef<SupervisorMessage>, JoinHandle<()>)> {

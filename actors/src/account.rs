@@ -19,6 +19,7 @@ use std::collections::{HashMap, HashSet};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use secrecy::SecretString;
 
+use crate::deliveries;
 use crate::drip;
 use crate::monday_token;
 use crate::outbox::{self, EnrolmentStep, SendJob};
@@ -68,10 +69,16 @@ pub enum AccountMessage {
     Enrol(Box<drip::EnrolOrder>, RpcReplyPort<drip::EnrolOutcome>),
     /// End an item's enrolments (Smart Stopper, or a reply).
     StopEnrolments(drip::StopOrder, RpcReplyPort<Result<usize, AccountError>>),
+    /// A verified reply from a contact, routed to this account.
+    Reply(Box<crate::replies::InboundReply>),
     /// A campaign's status or steps changed: end or re-arm its enrolments.
     CampaignChanged(String),
     /// A drip step's text was rendered (sent by the rendering task).
     StepRendered(drip::StepRendered),
+    /// Queue a monday delivery (trigger fire or item update); answered once it is durable.
+    Deliver(Box<deliveries::Delivery>, RpcReplyPort<Result<(), AccountError>>),
+    /// A monday delivery task finished (sent by the task itself).
+    DeliveryFinished(Box<deliveries::DeliveryReport>),
     /// A durable timer of this account fell due.
     TimerFired(String),
     /// Makes the actor fail, to exercise the restart policy.
@@ -94,6 +101,9 @@ impl std::fmt::Debug for AccountMessage {
             Self::StopEnrolments(..) => "StopEnrolments",
             Self::StepRendered(..) => "StepRendered",
             Self::CampaignChanged(_) => "CampaignChanged",
+            Self::Reply(_) => "Reply",
+            Self::Deliver(..) => "Deliver",
+            Self::DeliveryFinished(_) => "DeliveryFinished",
             Self::TimerFired(_) => "TimerFired",
             #[cfg(feature = "fault-injection")]
             Self::Fail(_) => "Fail",
@@ -123,6 +133,8 @@ pub struct AccountState {
     pub(crate) queued_jobs: usize,
     /// The drip step each in-progress send job carries.
     pub(crate) job_steps: HashMap<String, EnrolmentStep>,
+    /// Monday deliveries in flight or waiting for a slot.
+    pub(crate) deliveries: deliveries::DeliveryQueue,
     /// This actor, for tasks that report back to it.
     pub(crate) myself: ActorRef<AccountMessage>,
 }
@@ -148,6 +160,7 @@ impl Actor for AccountActor {
             calls_in_flight: HashSet::new(),
             queued_jobs: 0,
             job_steps: HashMap::new(),
+            deliveries: deliveries::DeliveryQueue::default(),
             myself,
         })
     }
@@ -187,9 +200,16 @@ impl Actor for AccountActor {
             AccountMessage::StopEnrolments(order, reply) => drip::handle_stop(state, order, reply).await,
             AccountMessage::StepRendered(rendered) => drip::handle_step_rendered(state, rendered).await,
             AccountMessage::CampaignChanged(campaign_id) => drip::handle_campaign_changed(state, &campaign_id).await,
+            AccountMessage::Reply(reply) => crate::replies::handle_reply(state, *reply).await,
+            AccountMessage::Deliver(delivery, reply) => {
+                let _ = reply.send(deliveries::enqueue(state, *delivery).await.map_err(AccountError::from));
+            }
+            AccountMessage::DeliveryFinished(report) => deliveries::handle_delivery_finished(state, *report).await,
             AccountMessage::TimerFired(timer) => {
                 if let Some(job_id) = outbox::job_of_timer(&timer) {
                     sending::handle_send_timer(state, &myself, job_id).await;
+                } else if let Some(delivery_id) = deliveries::delivery_of_timer(&timer) {
+                    deliveries::handle_delivery_timer(state, delivery_id).await;
                 } else if let Some(enrolment_id) = drip::enrolment_of_timer(&timer) {
                     drip::handle_step_timer(state, enrolment_id).await;
                 } else {

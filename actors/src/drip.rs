@@ -22,7 +22,7 @@ pub use stop::{StopOrder, StopReason};
 
 pub(crate) use enrol::handle_enrol;
 pub(crate) use step::{handle_step_rendered, handle_step_timer, on_step_finished};
-pub(crate) use stop::{end as end_enrolment, handle_campaign_changed, handle_stop};
+pub(crate) use stop::{end as end_enrolment, handle_campaign_changed, handle_stop, stop_item};
 
 /// The Kv key of an enrolment's envelope, and the name of its step timer.
 pub fn envelope_key(enrolment_id: &str) -> String {

@@ -11,12 +11,17 @@
 //! - `sending`, `pacing`, `outbox`, `tracking`, `status`: sending an SMS (checks, per-sender
 //!   pace, the durable send queue, what webhooks need later, delivery status).
 //! - `drip`: drip campaigns: enrolments, steps fired from durable timers, stopping.
+//! - `deliveries`: the durable queue of monday work (trigger fires, item updates).
+//! - `replies`: what a contact's reply does (keywords, stop on reply, monday update and
+//!   trigger through durable deliveries).
 
 pub mod account;
+pub mod deliveries;
 pub mod drip;
 pub mod monday_token;
 pub mod outbox;
 pub mod pacing;
+pub mod replies;
 pub mod router;
 pub mod scheduler;
 pub mod sending;

@@ -68,6 +68,29 @@ impl std::fmt::Debug for SendJob {
     }
 }
 
+impl SendJob {
+    /// A job for `order`, in `state`, with the body's segment count and encoding.
+    pub(crate) fn new(id: String, order: crate::sending::SendOrder, state: JobState, now: DateTime<Utc>) -> Self {
+        let info = drip_domain::sms::segment_info(&order.body);
+        Self {
+            id,
+            action_key: order.action_key,
+            board_id: order.board_id,
+            item_id: order.item_id,
+            to: order.to.as_e164().to_owned(),
+            sender: order.sender.as_str().to_owned(),
+            credentials: order.credentials,
+            body: order.body,
+            segments: info.segments,
+            encoding: info.encoding.to_string(),
+            state,
+            attempts: 0,
+            accepted_at: now,
+            step: order.step,
+        }
+    }
+}
+
 /// The Kv key of a job, and the name of its timer.
 pub fn job_key(id: &str) -> String {
     format!("send-job/{id}")

@@ -10,6 +10,7 @@ use drip_domain::crypto::{KeyRing, KeyedHasher};
 use drip_store::SharedKv;
 use drip_store::db::Db;
 
+use crate::deliveries::DeliverySettings;
 use crate::scheduler::Timers;
 use crate::sending::SendSettings;
 
@@ -46,4 +47,5 @@ pub struct AccountServices {
     pub timers: Timers,
     pub settings: ActorSettings,
     pub sending: Arc<SendSettings>,
+    pub deliveries: Arc<DeliverySettings>,
 }

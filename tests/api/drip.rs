@@ -12,20 +12,20 @@ use serde_json::{Value, json};
 
 use crate::helpers::{BOARD, SHORT_LIVED_TOKEN, TWILIO_SID, TWILIO_TOKEN, TestApp, spawn_app};
 
-const ACCOUNT: i64 = 5151;
+pub(crate) const ACCOUNT: i64 = 5151;
 
-struct Step {
+pub(crate) struct Step {
     template: &'static str,
     delay_seconds: i64,
     unit: &'static str,
     window: Option<Value>,
 }
 
-fn step(template: &'static str, delay_seconds: i64, unit: &'static str) -> Step {
+pub(crate) fn step(template: &'static str, delay_seconds: i64, unit: &'static str) -> Step {
     Step { template, delay_seconds, unit, window: None }
 }
 
-async fn create_campaign(app: &TestApp, name: &str, steps: &[Step], zone: &str, on_reenrol: &str) -> String {
+pub(crate) async fn create_campaign(app: &TestApp, name: &str, steps: &[Step], zone: &str, on_reenrol: &str) -> String {
     let id = uuid::Uuid::new_v4().hyphenated().to_string();
     let now = drip_domain::Clock::now(&app.clock);
     let row = campaign::ActiveModel {
@@ -56,7 +56,7 @@ async fn create_campaign(app: &TestApp, name: &str, steps: &[Step], zone: &str, 
     id
 }
 
-async fn ready_app() -> TestApp {
+pub(crate) async fn ready_app() -> TestApp {
     let app = spawn_app().await;
     app.connect_twilio();
     app.install(ACCOUNT).await;
@@ -85,7 +85,7 @@ async fn post(app: &TestApp, path: &str, payload: &Value) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn enrol(app: &TestApp, item_id: u64, campaign_id: &str, action_uuid: &str) -> (u16, Value) {
+pub(crate) async fn enrol(app: &TestApp, item_id: u64, campaign_id: &str, action_uuid: &str) -> (u16, Value) {
     post(app, "/monday/actions/start-sequence", &start_payload(item_id, campaign_id, action_uuid)).await
 }
 
@@ -125,7 +125,7 @@ async fn wait_for_next_step(app: &TestApp, item_id: i64, next: i32) {
     }
 }
 
-async fn wait_for_state(app: &TestApp, item_id: i64, state: &str) -> enrolment::Model {
+pub(crate) async fn wait_for_state(app: &TestApp, item_id: i64, state: &str) -> enrolment::Model {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
         let row = enrolment_row(app, item_id).await;

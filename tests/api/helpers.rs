@@ -336,6 +336,12 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Returns once the account's actor has handled every message sent to it before (its
+    /// mailbox is in order): a round trip, no sleeping.
+    pub async fn settle(&self, account: i64) {
+        self.snapshot(account).await;
+    }
+
     /// Starts a Send One Message request without waiting for its answer.
     pub fn spawn_send(
         &self,

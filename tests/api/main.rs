@@ -12,5 +12,7 @@ mod helpers;
 mod lifecycle;
 mod oauth;
 mod privacy;
+mod replies;
 mod restart;
 mod send_message;
+mod triggers;

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use drip_domain::PhoneNumber;
 use drip_domain::crypto::Purpose;
 use drip_domain::send_window::{SendWindow, due_after, next_opening};
-use drip_domain::sms::segment_info;
 use drip_domain::template::{ItemFields, Template};
 use drip_store::db::campaigns::step_delay;
 use drip_store::db::enrolments::{ACTIVE, COMPLETED, STOPPED};
@@ -227,23 +226,8 @@ async fn send_step(state: &mut AccountState, rendered: StepRendered) -> anyhow::
 /// the send path then records it if found, or sends it if not.
 async fn look_up_before_resend(state: &mut AccountState, order: SendOrder, since: DateTime<Utc>) -> anyhow::Result<()> {
     let step = order.step.clone().context("a step order names its step")?;
-    let info = segment_info(&order.body);
-    let job = SendJob {
-        id: format!("{}-{}", step.enrolment_id, step.position),
-        action_key: None,
-        board_id: order.board_id,
-        item_id: order.item_id,
-        to: order.to.as_e164().to_owned(),
-        sender: order.sender.as_str().to_owned(),
-        credentials: order.credentials,
-        body: order.body,
-        segments: info.segments,
-        encoding: info.encoding.to_string(),
-        state: JobState::Calling { since },
-        attempts: 0,
-        accepted_at: state.services.clock.now(),
-        step: Some(step.clone()),
-    };
+    let id = format!("{}-{}", step.enrolment_id, step.position);
+    let job = SendJob::new(id, order, JobState::Calling { since }, state.services.clock.now());
     let services = state.services.clone();
     outbox::save(&services, state.account, &job, services.sending.job_ttl).await?;
     state.job_steps.insert(job.id.clone(), step);

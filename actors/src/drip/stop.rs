@@ -34,6 +34,17 @@ pub(crate) async fn handle_stop(
 }
 
 async fn stop(state: &mut AccountState, order: StopOrder) -> anyhow::Result<usize> {
+    stop_item(state, order.item_id, order.campaign_id.as_deref(), order.reason).await
+}
+
+/// Ends the item's active enrolments (one campaign, or all) for `reason`; returns how many.
+pub(crate) async fn stop_item(
+    state: &mut AccountState,
+    item_id: i64,
+    campaign_id: Option<&str>,
+    reason: StopReason,
+) -> anyhow::Result<usize> {
+    let order = StopOrder { item_id, campaign_id: campaign_id.map(str::to_owned), reason };
     let db = state.services.db.clone();
     let rows = db.active_enrolments_of_item(state.account, order.item_id, order.campaign_id.as_deref()).await?;
     let mut stopped = 0;

@@ -129,36 +129,14 @@ async fn retry_later(state: &mut AccountState, mut job: SendJob, lookup_first: b
 
 async fn record_sent(state: &mut AccountState, job: &SendJob, sid: &str, status: &str, segments: Option<u32>) {
     let services = state.services.clone();
-    let now = services.clock.now();
-    let hasher = &services.crypto.hasher;
-    let message = NewMessage {
-        id: uuid::Uuid::new_v4().simple().to_string(),
-        step: job.step.as_ref().map(|step| (step.enrolment_id.clone(), step.position)),
-        sid_hash: Some(hasher.hash(HashDomain::TwilioSid, &[sid.as_bytes()]).to_hex()),
-        recipient_hash: recipient_hash(state, job),
-        sender_hash: sender_key(state, &job.sender),
-        status: status.to_owned(),
-        error_code: None,
-        segments: Some(segments.unwrap_or(job.segments) as i32),
-        encoding: Some(job.encoding.clone()),
-    };
-    let logged = if message.step.is_some() {
-        services.db.record_step_message(state.account, message, now).await
-    } else {
-        services.db.log_message(state.account, message, now).await
-    };
-    if let Err(error) = logged {
-        tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not log a sent message");
-    }
+    let sid_hash = services.crypto.hasher.hash(HashDomain::TwilioSid, &[sid.as_bytes()]).to_hex();
+    let segments = segments.unwrap_or(job.segments);
+    log_message(state, message_of(state, job, Some(sid_hash), status, None, segments)).await;
     if let Err(error) = track(state, job, sid).await {
         tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not register a conversation");
     }
-    services.sending.metrics.record_sent(&job.encoding, segments.unwrap_or(job.segments));
-    let outcome = SendOutcome::Sent {
-        message_sid: Some(sid.to_owned()),
-        status: status.to_owned(),
-        segments: segments.unwrap_or(job.segments),
-    };
+    services.sending.metrics.record_sent(&job.encoding, segments);
+    let outcome = SendOutcome::Sent { message_sid: Some(sid.to_owned()), status: status.to_owned(), segments };
     finish(state, &job.id, outcome).await;
 }
 
@@ -172,24 +150,43 @@ async fn record_failed(state: &mut AccountState, job: &SendJob, error: &TwilioEr
             let _ = services.db.record_opt_out(state.account, &key, "twilio-21610", now).await;
         }
     }
-    let message = NewMessage {
+    let code = error.code().and_then(|code| i32::try_from(code).ok());
+    log_message(state, message_of(state, job, None, "failed", code, job.segments)).await;
+}
+
+/// The message-log row of a job's outcome: hashed SID and numbers, never the body.
+fn message_of(
+    state: &AccountState,
+    job: &SendJob,
+    sid_hash: Option<String>,
+    status: &str,
+    error_code: Option<i32>,
+    segments: u32,
+) -> NewMessage {
+    NewMessage {
         id: uuid::Uuid::new_v4().simple().to_string(),
         step: job.step.as_ref().map(|step| (step.enrolment_id.clone(), step.position)),
-        sid_hash: None,
+        sid_hash,
         recipient_hash: recipient_hash(state, job),
         sender_hash: sender_key(state, &job.sender),
-        status: "failed".to_owned(),
-        error_code: error.code().and_then(|code| i32::try_from(code).ok()),
-        segments: Some(job.segments as i32),
+        status: status.to_owned(),
+        error_code,
+        segments: Some(segments as i32),
         encoding: Some(job.encoding.clone()),
-    };
+    }
+}
+
+/// Logs the row; a drip step's row fills the claim made before the call.
+async fn log_message(state: &AccountState, message: NewMessage) {
+    let db = &state.services.db;
+    let now = state.services.clock.now();
     let logged = if message.step.is_some() {
-        services.db.record_step_message(state.account, message, now).await
+        db.record_step_message(state.account, message, now).await
     } else {
-        services.db.log_message(state.account, message, now).await
+        db.log_message(state.account, message, now).await
     };
     if let Err(error) = logged {
-        tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not log a refused message");
+        tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not log a message");
     }
 }
 

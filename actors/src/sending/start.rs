@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use drip_clients::twilio::{SendRequest, Sender, SenderKind, TwilioCredentials};
 use drip_domain::PhoneNumber;
 use drip_domain::crypto::HashDomain;
-use drip_domain::sms::segment_info;
 use drip_store::db::idempotency::ClaimOutcome;
 use ractor::{ActorRef, RpcReplyPort};
 
@@ -145,26 +144,10 @@ async fn accept(
     if state.queued_jobs >= services.sending.queue_limit {
         return Err(SendFailure::QueueFull);
     }
-    let info = segment_info(&order.body);
     let sender_key = sender_key(state, order.sender.as_str());
     let rate = services.sending.rates.rate_of(order.sender.kind());
-    let slot = state.pacer.reserve(&sender_key, rate, info.segments, now);
-    let job = SendJob {
-        id: job_id.to_owned(),
-        action_key: order.action_key,
-        board_id: order.board_id,
-        item_id: order.item_id,
-        to: order.to.as_e164().to_owned(),
-        sender: order.sender.as_str().to_owned(),
-        credentials: order.credentials,
-        body: order.body,
-        segments: info.segments,
-        encoding: info.encoding.to_string(),
-        state: JobState::Queued,
-        attempts: 0,
-        accepted_at: now,
-        step: order.step,
-    };
+    let job = SendJob::new(job_id.to_owned(), order, JobState::Queued, now);
+    let slot = state.pacer.reserve(&sender_key, rate, job.segments, now);
     queue(state, &job, slot).await.map_err(|_| SendFailure::Transient)?;
     Ok((job, slot))
 }

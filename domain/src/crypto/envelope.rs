@@ -56,11 +56,14 @@ pub enum Purpose {
     Enrolment,
     /// A queued SMS (recipient, body, credentials) between acceptance and Twilio's answer.
     SendJob,
+    /// A queued monday delivery (a trigger's output fields or an update's text) until
+    /// monday accepts it.
+    Delivery,
 }
 
 impl Purpose {
     /// Every purpose, so tests can check the labels stay distinct.
-    pub const ALL: [Purpose; 7] = [
+    pub const ALL: [Purpose; 8] = [
         Purpose::OAuthAccessToken,
         Purpose::OAuthRefreshToken,
         Purpose::OAuthState,
@@ -68,6 +71,7 @@ impl Purpose {
         Purpose::Conversation,
         Purpose::Enrolment,
         Purpose::SendJob,
+        Purpose::Delivery,
     ];
 
     /// The stable label bound into the associated data.
@@ -80,6 +84,7 @@ impl Purpose {
             Purpose::Conversation => "conversation",
             Purpose::Enrolment => "enrolment",
             Purpose::SendJob => "send-job",
+            Purpose::Delivery => "delivery",
         }
     }
 }

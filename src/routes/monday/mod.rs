@@ -5,6 +5,7 @@ mod item;
 mod lifecycle;
 mod send_message;
 mod sequence;
+mod triggers;
 
 use axum::Router;
 use axum::routing::post;
@@ -17,4 +18,6 @@ pub fn router() -> Router<AppState> {
         .route("/monday/actions/send-message", post(send_message::send_message))
         .route("/monday/actions/start-sequence", post(sequence::start))
         .route("/monday/actions/stop-sequence", post(sequence::stop))
+        .route("/monday/triggers/reply/subscribe", post(triggers::subscribe))
+        .route("/monday/triggers/reply/unsubscribe", post(triggers::unsubscribe))
 }

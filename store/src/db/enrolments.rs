@@ -150,6 +150,21 @@ impl Db {
         query.all(self.conn()).await.context("reading an item's enrolments")
     }
 
+    /// Active enrolments of one recipient (by the keyed hash of their number).
+    pub async fn active_enrolments_of_recipient(
+        &self,
+        account: AccountId,
+        recipient_hash: &str,
+    ) -> anyhow::Result<Vec<enrolment::Model>> {
+        enrolment::Entity::find()
+            .filter(enrolment::Column::AccountId.eq(account.get()))
+            .filter(enrolment::Column::RecipientHash.eq(recipient_hash))
+            .filter(enrolment::Column::State.eq(ACTIVE))
+            .all(self.conn())
+            .await
+            .context("reading a recipient's enrolments")
+    }
+
     /// Active enrolments of one campaign.
     pub async fn active_enrolments_of_campaign(
         &self,

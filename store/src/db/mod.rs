@@ -11,6 +11,7 @@ pub mod entities;
 pub mod idempotency;
 pub mod messages;
 pub mod tokens;
+pub mod triggers;
 
 use std::time::Duration;
 
