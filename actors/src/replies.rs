@@ -90,9 +90,10 @@ async fn process(state: &mut AccountState, reply: &InboundReply) -> anyhow::Resu
         }
         Some(Keyword::Help) | None => {}
     }
+    let answers = what_it_answers(state, reply.item_id).await?;
     let stopped = stop_item(state, reply.item_id, None, StopReason::Replied).await?;
     tracing::info!(account = %state.account, item = reply.item_id, keyword = keyword.map(Keyword::as_str), stopped, "reply received");
-    let update = Delivery::PostUpdate { item_id: reply.item_id, body: update_text(reply, keyword) };
+    let update = Delivery::PostUpdate { item_id: reply.item_id, body: update_text(reply, keyword, &answers) };
     deliveries::enqueue(state, update).await?;
     for subscription in services.db.subscriptions_for_board(state.account, reply.board_id).await? {
         let output_fields = serde_json::json!({
@@ -122,8 +123,25 @@ async fn end_recipient_enrolments(state: &mut AccountState, from: &PhoneNumber) 
     Ok(())
 }
 
+/// What the reply answers, for the update: the item's running campaigns by name, or the
+/// item's last one-off text.
+async fn what_it_answers(state: &AccountState, item_id: i64) -> anyhow::Result<String> {
+    let db = &state.services.db;
+    let mut names = Vec::new();
+    for row in db.active_enrolments_of_item(state.account, item_id, None).await? {
+        if let Some((campaign, _)) = db.campaign_with_steps(state.account, &row.campaign_id).await? {
+            names.push(format!("'{}'", campaign.name));
+        }
+    }
+    Ok(match names.as_slice() {
+        [] => "a text sent from this item".to_owned(),
+        [one] => format!("the campaign {one}"),
+        many => format!("the campaigns {}", many.join(", ")),
+    })
+}
+
 /// The update posted on the item: the reply, and what it answers.
-fn update_text(reply: &InboundReply, keyword: Option<Keyword>) -> String {
+fn update_text(reply: &InboundReply, keyword: Option<Keyword>, answers: &str) -> String {
     let number = reply.from.as_e164();
     let ending = &number[number.len().saturating_sub(4)..];
     let note = match keyword {
@@ -131,7 +149,7 @@ fn update_text(reply: &InboundReply, keyword: Option<Keyword>) -> String {
         Some(Keyword::OptIn) => "\n\n(The contact opted back in.)",
         _ => "",
     };
-    format!("💬 SMS reply from the number ending {ending}, to a text sent from this item:\n\n{}{note}", reply.body)
+    format!("💬 SMS reply from the number ending {ending}, to {answers}:\n\n{}{note}", reply.body)
 }
 
 #[cfg(test)]

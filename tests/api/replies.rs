@@ -204,6 +204,8 @@ async fn a_reply_ends_the_items_drip_when_its_campaign_stops_on_reply() {
     reply(&app, "Not interested, thanks").await;
     let row = wait_for_state(&app, 1, "stopped").await;
     assert_eq!(row.end_reason.as_deref(), Some("the contact replied"));
+    deliver_until(&app, |app| !app.monday.updates().is_empty()).await;
+    assert!(app.monday.updates()[0].body.contains("the campaign 'Welcome'"), "the update says what it answers");
 }
 
 #[tokio::test]
