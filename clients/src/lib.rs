@@ -4,4 +4,5 @@
 //! - `twilio`: Twilio Messages API (send, look up) and webhook signature validation.
 
 pub mod monday;
+mod retry_after;
 pub mod twilio;

@@ -189,15 +189,7 @@ pub(crate) fn next_utc_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
     tomorrow.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
-/// `Retry-After` is either delta-seconds or an HTTP date.
-pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = DateTime::parse_from_rfc2822(value).ok()?;
-    Some((at.with_timezone(&Utc) - now).to_std().unwrap_or_default())
-}
+pub(crate) use crate::retry_after::parse_retry_after;
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,6 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use super::settings::RetrySettings;
 
 /// Jitter spreads retries from many account actors hitting the same 20429 at once.
@@ -33,18 +31,12 @@ fn backoff(settings: &RetrySettings, retry: u32) -> Duration {
     exponential.mul_f64(jitter).min(settings.max_backoff)
 }
 
-/// `Retry-After` is delta-seconds or an HTTP date.
-pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = DateTime::parse_from_rfc2822(value).ok()?;
-    Some((at.with_timezone(&Utc) - now).to_std().unwrap_or_default())
-}
+pub(crate) use crate::retry_after::parse_retry_after;
 
 #[cfg(test)]
 mod tests {
+    use chrono::{DateTime, Utc};
+
     use super::*;
 
     fn settings() -> RetrySettings {
