@@ -73,7 +73,7 @@ impl TwilioClient {
     ///
     /// # Errors
     /// See [`TwilioError`]; an unknown SID is [`TwilioError::is_not_found`].
-    #[tracing::instrument(name = "twilio.fetch_message", skip_all, fields(sid = %sid))]
+    #[tracing::instrument(name = "twilio.fetch_message", skip_all)]
     pub async fn fetch_message(
         &self,
         credentials: &TwilioCredentials,

@@ -131,7 +131,8 @@ impl TwilioClient {
                 tracing::debug!(%error, "Twilio send failed");
             })?;
         let sent = sent_message(success)?;
-        tracing::debug!(sid = %sent.sid, status = %sent.status, retries = sent.retries, "Twilio accepted the message");
+        // No SID in logs: SIDs are kept only as keyed hashes (privacy policy).
+        tracing::debug!(status = %sent.status, retries = sent.retries, "Twilio accepted the message");
         Ok(sent)
     }
 }
