@@ -12,7 +12,9 @@
 //! `AC…:SK…:<api key secret>`. As input fields: `accountSid` with `authToken`, or with
 //! `apiKeySid` and `apiKeySecret`.
 
-use drip_clients::twilio::{AccountSid, TwilioCredentials};
+use drip_clients::twilio::{AccountSid, Sender, TwilioCredentials};
+use drip_domain::AccountId;
+use drip_domain::crypto::{HashDomain, KeyedHasher};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -86,6 +88,22 @@ impl BlockRequest {
         text.trim()
             .parse()
             .map_err(|_| UserError::new(format!("{label} not valid"), format!("The {label} must be a number.")))
+    }
+
+    /// The keyed hash that identifies this run for idempotency (`actionUuid`, scoped to the
+    /// account), if monday sent one.
+    pub fn action_key(&self, hasher: &KeyedHasher, account: AccountId) -> Option<String> {
+        let account = account.to_string();
+        self.action_uuid.as_ref().map(|uuid| {
+            let parts: [&[u8]; 3] = [b"monday-action", account.as_bytes(), uuid.as_bytes()];
+            hasher.hash(HashDomain::Idempotency, &parts).to_hex()
+        })
+    }
+
+    /// The `sender` field: a Twilio number, short code, alphanumeric id or Messaging Service.
+    pub fn sender(&self) -> Result<Sender, UserError> {
+        let text = self.required_text("sender", "sender (Twilio number or Messaging Service)")?;
+        Sender::parse(&text).map_err(|error| UserError::new("Sender not valid", error.to_string()).disabling())
     }
 
     /// The Twilio credentials, from monday's credentials feature or from input fields.

@@ -16,9 +16,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use drip_actors::sending::{SendFailure, SendOrder, SendOutcome};
 use drip_actors::{AccountMessage, RouteError};
-use drip_clients::twilio::Sender;
 use drip_domain::AccountId;
-use drip_domain::crypto::HashDomain;
 use drip_domain::sms::check_body_length;
 use drip_domain::template::{ItemFields, Template};
 use secrecy::SecretString;
@@ -65,7 +63,7 @@ async fn build_order(
     let item_id = request.required_id("itemId", "item")?;
     let phone_column = request.required_text("phoneColumnId", "phone column")?;
     let template = parse_template(&request.required_text("messageText", "message text")?)?;
-    let sender = parse_sender(&request.required_text("sender", "sender (Twilio number or Messaging Service)")?)?;
+    let sender = request.sender()?;
     let credentials = request.twilio_credentials()?;
     let item = read_item(state, token, item_id).await?;
     let to = phone_of(&item, &phone_column)?;
@@ -73,20 +71,12 @@ async fn build_order(
     let body =
         template.render(&fields).map_err(|error| UserError::new("Message text incomplete", error.to_string()))?;
     check_body_length(&body).map_err(|error| UserError::new("Message too long", error.to_string()))?;
-    let action_key = request.action_uuid.as_ref().map(|uuid| {
-        let account = account.to_string();
-        let parts: [&[u8]; 3] = [b"monday-action", account.as_bytes(), uuid.as_bytes()];
-        state.crypto.hasher.hash(HashDomain::Idempotency, &parts).to_hex()
-    });
+    let action_key = request.action_key(&state.crypto.hasher, account);
     Ok(SendOrder { action_key, board_id, item_id, to, sender, credentials, body, step: None })
 }
 
 fn parse_template(text: &str) -> Result<Template, UserError> {
     Template::parse(text).map_err(|error| UserError::new("Message text not valid", error.to_string()))
-}
-
-fn parse_sender(text: &str) -> Result<Sender, UserError> {
-    Sender::parse(text).map_err(|error| UserError::new("Sender not valid", error.to_string()).disabling())
 }
 
 /// The answer to monday for a send's outcome.

@@ -8,8 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use drip_actors::AccountMessage;
 use drip_actors::drip::{EnrolFailure, EnrolOrder, EnrolOutcome, StopOrder, StopReason};
-use drip_clients::twilio::Sender;
-use drip_domain::crypto::HashDomain;
 use drip_domain::send_window::TimeZoneName;
 use serde_json::{Value, json};
 
@@ -32,9 +30,7 @@ pub async fn start(
     let board_id = request.required_id("boardId", "board")?;
     let item_id = request.required_id("itemId", "item")?;
     let phone_column = request.required_text("phoneColumnId", "phone column")?;
-    let sender = request.required_text("sender", "sender (Twilio number or Messaging Service)")?;
-    let sender =
-        Sender::parse(&sender).map_err(|error| UserError::new("Sender not valid", error.to_string()).disabling())?;
+    let sender = request.sender()?;
     let credentials = request.twilio_credentials()?;
     let item = read_item(&state, &token, item_id).await?;
     let to = phone_of(&item, &phone_column)?;
@@ -42,11 +38,7 @@ pub async fn start(
         Some(column) => time_zone_of(&item, &column)?,
         None => None,
     };
-    let action_key = request.action_uuid.as_ref().map(|uuid| {
-        let account = claims.account_id.to_string();
-        let parts: [&[u8]; 3] = [b"monday-action", account.as_bytes(), uuid.as_bytes()];
-        state.crypto.hasher.hash(HashDomain::Idempotency, &parts).to_hex()
-    });
+    let action_key = request.action_key(&state.crypto.hasher, claims.account_id);
     let order = EnrolOrder { action_key, campaign_id, board_id, item_id, to, sender, credentials, time_zone };
     let outcome = state
         .accounts

@@ -160,12 +160,6 @@ impl Db {
             .context("creating account")?;
         Ok(())
     }
-
-    /// Ids of every installed account.
-    pub async fn account_ids(&self) -> anyhow::Result<Vec<AccountId>> {
-        let rows = account::Entity::find().all(self.conn()).await.context("listing accounts")?;
-        Ok(rows.into_iter().map(|row| AccountId(row.account_id)).collect())
-    }
 }
 
 async fn delete_rows<C: ConnectionTrait>(conn: &C, table: &'static str, id: AccountId) -> anyhow::Result<u64> {
