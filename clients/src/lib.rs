@@ -3,6 +3,7 @@
 //! - `monday`: monday.com OAuth token endpoint and GraphQL API.
 //! - `twilio`: Twilio Messages API (send, look up) and webhook signature validation.
 
+mod http;
 pub mod monday;
 mod retry_after;
 pub mod twilio;

@@ -32,12 +32,8 @@ impl MondayClient {
     /// `allow_insecure_http` is false.
     pub fn new(settings: MondayClientSettings) -> Result<Self, SettingsError> {
         let endpoints = settings.validate()?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(settings.timeout_milliseconds))
-            .https_only(!settings.allow_insecure_http)
-            // A redirect would resend our credentials somewhere we did not configure.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        let timeout = Duration::from_millis(settings.timeout_milliseconds);
+        let http = crate::http::build_client(timeout, settings.allow_insecure_http)
             .map_err(|e| SettingsError::HttpClient(e.to_string()))?;
         Ok(Self {
             http,

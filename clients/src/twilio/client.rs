@@ -56,13 +56,8 @@ impl TwilioClient {
     /// out-of-range timeouts and retry numbers.
     pub fn new(settings: TwilioClientSettings) -> Result<Self, SettingsError> {
         let (base, retry) = settings.validate()?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(settings.timeout_milliseconds))
-            .https_only(!settings.allow_insecure_http)
-            // A redirect would resend the customer's credentials somewhere we did not
-            // configure.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        let timeout = Duration::from_millis(settings.timeout_milliseconds);
+        let http = crate::http::build_client(timeout, settings.allow_insecure_http)
             .map_err(|e| SettingsError::HttpClient(e.to_string()))?;
         Ok(Self { http, base, retry })
     }
