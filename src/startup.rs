@@ -257,10 +257,12 @@ fn spawn_background_loops(state: &AppState, shutdown: CancellationToken) -> Vec<
 /// How overdue a drip step must be before the Db sweep wakes it (its timer should have).
 pub const OVERDUE_STEP_GRACE_SECONDS: i64 = 120;
 
-/// Every minute, wakes drip steps whose timers were lost (see `sweep_overdue_steps`).
+/// Every minute, wakes drip steps whose timers were lost (see `sweep_overdue_steps`) and
+/// deletes expired idempotency claims.
 fn overdue_step_loop(state: &AppState, shutdown: CancellationToken) -> JoinHandle<()> {
     let scheduler = state.scheduler.clone();
     let db = state.db.clone();
+    let clock = state.clock.clone();
     let every = Duration::from_secs(60).max(Duration::from_millis(state.settings.scheduler.poll_interval_milliseconds));
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
@@ -271,6 +273,11 @@ fn overdue_step_loop(state: &AppState, shutdown: CancellationToken) -> JoinHandl
                     let grace = chrono::Duration::seconds(OVERDUE_STEP_GRACE_SECONDS);
                     if let Err(error) = scheduler.sweep_overdue_steps(&db, grace).await {
                         tracing::error!(error = %format!("{error:#}"), "overdue step sweep failed");
+                    }
+                    // Claims outlive monday's and Twilio's retry windows; past their expiry
+                    // they only take room.
+                    if let Err(error) = db.purge_expired_claims(clock.now()).await {
+                        tracing::error!(error = %format!("{error:#}"), "purging expired claims failed");
                     }
                 }
             }

@@ -159,3 +159,13 @@ async fn a_repeated_uninstall_is_harmless_and_a_reinstall_starts_fresh() {
     deliver(&app, "install", 7011, "2026-12-03T00:00:00.000+00:00").await;
     assert!(app.state.db.find_account(AccountId(7011)).await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn expired_idempotency_claims_are_purged_and_live_ones_kept() {
+    let app = spawn_app().await;
+    app.install(7012).await;
+    let now = drip_domain::Clock::now(&app.clock);
+    assert_eq!(app.state.db.purge_expired_claims(now).await.unwrap(), 0, "the install's claim is live");
+    let later = now + chrono::Duration::days(31);
+    assert_eq!(app.state.db.purge_expired_claims(later).await.unwrap(), 1);
+}

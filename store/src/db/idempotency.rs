@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use drip_domain::AccountId;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::entities::idempotency_key;
 
@@ -66,6 +66,16 @@ impl super::Db {
         expires_at: DateTime<Utc>,
     ) -> anyhow::Result<ClaimOutcome> {
         claim_in(self.conn(), account, scope, key_hash, now, expires_at).await
+    }
+
+    /// Deletes every claim past its expiry (all accounts). Returns how many went.
+    pub async fn purge_expired_claims(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
+        let result = idempotency_key::Entity::delete_many()
+            .filter(idempotency_key::Column::ExpiresAt.lt(now))
+            .exec(self.conn())
+            .await
+            .context("purging expired idempotency claims")?;
+        Ok(result.rows_affected)
     }
 
     pub async fn find_claim(
