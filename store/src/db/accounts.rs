@@ -63,7 +63,7 @@ impl Db {
         event: &LifecycleEvent,
         now: DateTime<Utc>,
     ) -> anyhow::Result<LifecycleOutcome> {
-        let txn = self.conn().begin().await.context("starting lifecycle transaction")?;
+        let txn = self.begin_write().await.context("starting lifecycle transaction")?;
         let existing = account::Entity::find_by_id(event.account_id.get()).one(&txn).await?;
         match existing {
             None if event.kind != LifecycleKind::Install => {
@@ -97,7 +97,7 @@ impl Db {
     /// Deletes every row of the account in every table, in one transaction.
     /// Returns how many rows went.
     pub async fn delete_account(&self, id: AccountId) -> anyhow::Result<u64> {
-        let txn = self.conn().begin().await.context("starting account deletion")?;
+        let txn = self.begin_write().await.context("starting account deletion")?;
         let mut deleted = 0;
         for table in ACCOUNT_TABLES {
             deleted += delete_rows(&txn, table, id).await?;

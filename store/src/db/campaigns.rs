@@ -272,7 +272,7 @@ impl Db {
     ) -> anyhow::Result<CampaignDetail> {
         self.ensure_account(account, now).await?;
         let settings = &draft.settings;
-        let txn = self.conn().begin().await.context("starting campaign creation")?;
+        let txn = self.begin_write().await.context("starting campaign creation")?;
         campaign::ActiveModel {
             id: Set(id.to_owned()),
             account_id: Set(account.get()),
@@ -303,7 +303,7 @@ impl Db {
         draft: &CampaignDraft,
         now: DateTime<Utc>,
     ) -> anyhow::Result<WriteOutcome> {
-        let txn = self.conn().begin().await.context("starting a campaign update")?;
+        let txn = self.begin_write().await.context("starting a campaign update")?;
         let Some(row) = find_row(&txn, account, id).await? else { return Ok(Err(Refusal::NotFound)) };
         let status = status_of(&row)?;
         if status == CampaignStatus::Archived {
@@ -343,7 +343,7 @@ impl Db {
         action: StatusAction,
         now: DateTime<Utc>,
     ) -> anyhow::Result<WriteOutcome> {
-        let txn = self.conn().begin().await.context("starting a status change")?;
+        let txn = self.begin_write().await.context("starting a status change")?;
         let Some(row) = find_row(&txn, account, id).await? else { return Ok(Err(Refusal::NotFound)) };
         let from = status_of(&row)?;
         let to = match from.after(action) {
