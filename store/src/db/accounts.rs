@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use drip_domain::AccountId;
 use drip_domain::plan::{LifecycleKind, PlanFacts, SubscriptionFacts, SubscriptionStatus};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::Db;
 use super::entities::account;
