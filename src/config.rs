@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use drip_actors::deliveries::TriggerAuthorization;
 use drip_actors::sending::{Quotas, SenderRates};
 use drip_clients::monday::MondayClientSettings;
 use drip_clients::twilio::TwilioClientSettings;
@@ -88,6 +89,8 @@ pub struct MondaySettings {
     /// arrive as numbers, hence the lenient reader.
     #[serde(deserialize_with = "string_or_number")]
     pub app_id: String,
+    /// The `Authorization` forms that fire a trigger (monday's docs disagree).
+    pub trigger_authorization: TriggerAuthorization,
     pub jwt_audience: AudienceCheck,
     pub jwt_leeway_seconds: u64,
     pub oauth_scopes: String,

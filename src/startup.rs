@@ -217,7 +217,10 @@ fn delivery_settings(settings: &Settings) -> DeliverySettings {
     if app_id.is_none() {
         tracing::warn!("monday.app_id is not numeric: triggers are fired with the raw signing secret only");
     }
-    DeliverySettings::new(app_id, settings.monday.signing_secret.clone())
+    DeliverySettings {
+        trigger_authorization: settings.monday.trigger_authorization,
+        ..DeliverySettings::new(app_id, settings.monday.signing_secret.clone())
+    }
 }
 
 async fn start_supervisor(services: AccountServices) -> anyhow::Result<(ActorRef<SupervisorMessage>, JoinHandle<()>)> {

@@ -6,6 +6,7 @@
 // type that is not ours to change.
 #![allow(clippy::result_large_err)]
 
+use drip_actors::deliveries::TriggerAuthorization;
 use figment::Jail;
 use secrecy::ExposeSecret;
 use sms_drip::config::{self, AudienceCheck, Environment};
@@ -97,7 +98,11 @@ fn conventional_variables_and_prefixed_ones_override_the_files() {
         jail.set_env("PORT", "9090");
         jail.set_env("APP_ACTORS__IDLE_TIMEOUT_SECONDS", "42");
         jail.set_env("APP_MONDAY__JWT_AUDIENCE", "{mode=\"prefix\",value=\"https://sms.example.com/\"}");
+        let defaults = config::load(&config_dir()).unwrap();
+        assert_eq!(defaults.monday.trigger_authorization, TriggerAuthorization::JwtWithRawSecretFallback);
+        jail.set_env("APP_MONDAY__TRIGGER_AUTHORIZATION", "raw_secret");
         let settings = config::load(&config_dir()).unwrap();
+        assert_eq!(settings.monday.trigger_authorization, TriggerAuthorization::RawSecret);
         assert_eq!(settings.database_url(), "postgres://postgres@127.0.0.1/app");
         assert_eq!(settings.kv.redis_url, "redis://127.0.0.1:6379");
         assert_eq!(settings.application.port, 9090);

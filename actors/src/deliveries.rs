@@ -114,6 +114,22 @@ impl std::fmt::Debug for DeliveryJob {
     }
 }
 
+/// Which `Authorization` forms fire a trigger. monday's docs disagree (spec/monday.md
+/// §4.2, unconfirmed): the documented form is a JWT, monday's own example app sends the raw
+/// signing secret. The default tries the JWT and falls back to the raw secret on a 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerAuthorization {
+    /// JWT first; on a 401 the raw secret, and whichever form monday accepted is tried
+    /// first from then on.
+    #[default]
+    JwtWithRawSecretFallback,
+    /// The JWT only.
+    Jwt,
+    /// The raw signing secret only.
+    RawSecret,
+}
+
 /// What every account's deliveries need: the app's trigger credentials and the tunables.
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
@@ -121,6 +137,7 @@ pub struct DeliverySettings {
     /// numeric) sends the raw signing secret only.
     pub app_id: Option<u64>,
     pub signing_secret: SecretString,
+    pub trigger_authorization: TriggerAuthorization,
     pub job_ttl: Duration,
     pub first_backoff: Duration,
     pub max_backoff: Duration,
@@ -135,6 +152,7 @@ impl DeliverySettings {
         Self {
             app_id,
             signing_secret,
+            trigger_authorization: TriggerAuthorization::default(),
             job_ttl: DEFAULT_JOB_TTL,
             first_backoff: FIRST_BACKOFF,
             max_backoff: MAX_BACKOFF,
@@ -154,8 +172,8 @@ pub struct DeliveryQueue {
     waiting: VecDeque<String>,
     /// monday's GraphQL API asked us to wait until then (rate limits are per account).
     graphql_paused_until: Option<DateTime<Utc>>,
-    /// The trigger authorization monday last accepted.
-    trigger_auth: TriggerAuth,
+    /// The trigger authorization monday last accepted, if any yet.
+    trigger_auth: Option<TriggerAuth>,
 }
 
 /// What a delivery task reports back to the account.
@@ -282,7 +300,7 @@ pub(crate) async fn handle_delivery_finished(state: &mut AccountState, report: D
     state.deliveries.in_flight.remove(&job.id);
     match result {
         Ok(auth) => {
-            if let Some(auth) = auth {
+            if auth.is_some() {
                 state.deliveries.trigger_auth = auth;
             }
             let services = state.services.clone();
@@ -436,11 +454,11 @@ async fn try_start(state: &mut AccountState, mut job: DeliveryJob) {
     }
     state.deliveries.in_flight.insert(job.id.clone());
     let myself = state.myself.clone();
-    let preferred = state.deliveries.trigger_auth;
+    let last_accepted = state.deliveries.trigger_auth;
     tokio::spawn(async move {
         let result = match (&call, &job.delivery) {
             (Call::Trigger, Delivery::FireTrigger { webhook_url, output_fields, .. }) => {
-                fire(&services, webhook_url, output_fields, preferred).await.map(Some)
+                fire(&services, webhook_url, output_fields, last_accepted).await.map(Some)
             }
             (Call::Update(token), Delivery::PostUpdate { item_id, body }) => services
                 .monday
@@ -459,37 +477,35 @@ enum Call {
     Update(SecretString),
 }
 
-/// Fires a trigger with the preferred authorization, and on a 401 with the other one
-/// (monday's docs disagree on which it wants, spec §4.2). Returns the form that worked.
+/// Fires a trigger in the configured [`TriggerAuthorization`] forms: the one monday last
+/// accepted first, the other on a 401. Returns the form that worked.
 async fn fire(
     services: &AccountServices,
     webhook_url: &str,
     output_fields: &Value,
-    preferred: TriggerAuth,
+    last_accepted: Option<TriggerAuth>,
 ) -> Result<TriggerAuth, MondayApiError> {
     let settings = &services.deliveries;
-    let Some(app_id) = settings.app_id else {
+    let (first, fallback) = match (settings.app_id, settings.trigger_authorization) {
         // Without an app id there is no JWT to make.
-        let auth = TriggerAuth::RawSecret;
-        return services
-            .monday
-            .fire_trigger(webhook_url, 0, &settings.signing_secret, output_fields.clone(), auth)
-            .await
-            .map(|()| auth);
+        (None, _) | (_, TriggerAuthorization::RawSecret) => (TriggerAuth::RawSecret, None),
+        (Some(_), TriggerAuthorization::Jwt) => (TriggerAuth::Jwt, None),
+        (Some(_), TriggerAuthorization::JwtWithRawSecretFallback) => {
+            let first = last_accepted.unwrap_or(TriggerAuth::Jwt);
+            let other = match first {
+                TriggerAuth::Jwt => TriggerAuth::RawSecret,
+                TriggerAuth::RawSecret => TriggerAuth::Jwt,
+            };
+            (first, Some(other))
+        }
     };
-    let other = match preferred {
-        TriggerAuth::Jwt => TriggerAuth::RawSecret,
-        TriggerAuth::RawSecret => TriggerAuth::Jwt,
-    };
+    let app_id = settings.app_id.unwrap_or(0);
     let secret = &settings.signing_secret;
-    match services.monday.fire_trigger(webhook_url, app_id, secret, output_fields.clone(), preferred).await {
-        Ok(()) => Ok(preferred),
-        Err(MondayApiError::Unauthorized { .. }) => services
-            .monday
-            .fire_trigger(webhook_url, app_id, secret, output_fields.clone(), other)
-            .await
-            .map(|()| other),
-        Err(error) => Err(error),
+    let call = |auth| services.monday.fire_trigger(webhook_url, app_id, secret, output_fields.clone(), auth);
+    match (call(first).await, fallback) {
+        (Ok(()), _) => Ok(first),
+        (Err(MondayApiError::Unauthorized { .. }), Some(other)) => call(other).await.map(|()| other),
+        (Err(error), _) => Err(error),
     }
 }
 

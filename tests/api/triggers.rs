@@ -9,7 +9,7 @@ use drip_actors::deliveries::{self, Delivery, DeliveryJob};
 use drip_domain::AccountId;
 use serde_json::{Value, json};
 
-use crate::helpers::{BOARD, SIGNING_SECRET, TestApp, spawn_app};
+use crate::helpers::{BOARD, SIGNING_SECRET, TestApp, spawn_app, spawn_app_with};
 
 const ACCOUNT: i64 = 9_001;
 const APP_ID: u64 = 10_000;
@@ -151,6 +151,59 @@ async fn a_fired_trigger_reaches_the_webhook_with_a_valid_jwt() {
     assert!(call.authorization.as_deref().unwrap().starts_with("Bearer "), "the JWT form is tried first");
     assert_eq!(call.body, json!({ "trigger": { "outputFields": { "itemId": 501, "body": "YES" } } }));
     eventually("the job is gone", async || pending(&app).await.is_empty()).await;
+}
+
+fn authorizations(app: &TestApp) -> Vec<(u16, bool)> {
+    let calls = app.monday.trigger_calls();
+    calls.iter().map(|call| (call.answered_status, call.authorization.as_deref() == Some(SIGNING_SECRET))).collect()
+}
+
+#[tokio::test]
+async fn a_webhook_that_refuses_the_jwt_gets_the_raw_secret_from_then_on() {
+    let app = spawn_app().await;
+    app.monday.require_trigger_raw_secret(SIGNING_SECRET);
+    subscribe(&app, 46, Some(BOARD)).await;
+
+    deliver(&app, fire(&app, 46, "first")).await;
+    eventually("the first trigger fired", async || successful_fires(&app) == 1).await;
+    assert_eq!(
+        authorizations(&app),
+        [(401, false), (200, true)],
+        "JWT refused, then the raw secret in the same attempt"
+    );
+
+    deliver(&app, fire(&app, 46, "second")).await;
+    eventually("the second trigger fired", async || successful_fires(&app) == 2).await;
+    assert_eq!(authorizations(&app)[2..], [(200, true)], "the form that worked goes first");
+    eventually("no job left", async || pending(&app).await.is_empty()).await;
+}
+
+#[tokio::test]
+async fn the_raw_secret_alone_can_be_configured() {
+    let app = spawn_app_with(json!({ "monday": { "trigger_authorization": "raw_secret" } })).await;
+    app.monday.require_trigger_auth(APP_ID, SIGNING_SECRET);
+    subscribe(&app, 47, Some(BOARD)).await;
+
+    deliver(&app, fire(&app, 47, "hello")).await;
+    eventually("the trigger fired", async || successful_fires(&app) == 1).await;
+    assert_eq!(authorizations(&app), [(200, true)]);
+}
+
+#[tokio::test]
+async fn with_the_jwt_alone_a_refusal_is_retried_without_the_raw_secret() {
+    let app = spawn_app_with(json!({ "monday": { "trigger_authorization": "jwt" } })).await;
+    app.monday.require_trigger_raw_secret(SIGNING_SECRET);
+    subscribe(&app, 48, Some(BOARD)).await;
+
+    deliver(&app, fire(&app, 48, "hello")).await;
+    wait_retry_armed(&app, 1).await;
+    next_retry(&app).await;
+    wait_retry_armed(&app, 2).await;
+    assert_eq!(authorizations(&app), [(401, false), (401, false)], "only the JWT, twice");
+
+    app.monday.require_trigger_auth(APP_ID, SIGNING_SECRET);
+    next_retry(&app).await;
+    eventually("the JWT is accepted once monday takes it", async || successful_fires(&app) == 1).await;
 }
 
 #[tokio::test]

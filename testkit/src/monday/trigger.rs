@@ -29,8 +29,16 @@ pub struct TriggerCall {
 pub(super) struct TriggerState {
     calls: Vec<TriggerCall>,
     failures_left: u32,
-    /// `(app_id, signing_secret)` to check, when set.
-    required_auth: Option<(u64, String)>,
+    /// What `Authorization` must hold; anything goes when unset.
+    required_auth: Option<RequiredAuth>,
+}
+
+/// The app's trigger credentials, and which documented forms of them the stand-in accepts.
+struct RequiredAuth {
+    app_id: u64,
+    signing_secret: String,
+    jwt: bool,
+    raw_secret: bool,
 }
 
 #[derive(Deserialize)]
@@ -48,7 +56,23 @@ impl MondayStandIn {
     /// Answer 401 unless `Authorization` is a valid `Bearer` JWT `{"appId": app_id}` signed
     /// with `signing_secret`, or the raw secret itself. Unchecked by default.
     pub fn require_trigger_auth(&self, app_id: u64, signing_secret: &str) {
-        self.lock().triggers.required_auth = Some((app_id, signing_secret.to_owned()));
+        self.require(app_id, signing_secret, true, true);
+    }
+
+    /// Like [`Self::require_trigger_auth`], but only the raw secret passes (how monday's
+    /// example app authorizes).
+    pub fn require_trigger_raw_secret(&self, signing_secret: &str) {
+        self.require(0, signing_secret, false, true);
+    }
+
+    /// Like [`Self::require_trigger_auth`], but only the JWT passes.
+    pub fn require_trigger_jwt(&self, app_id: u64, signing_secret: &str) {
+        self.require(app_id, signing_secret, true, false);
+    }
+
+    fn require(&self, app_id: u64, signing_secret: &str, jwt: bool, raw_secret: bool) {
+        let required = RequiredAuth { app_id, signing_secret: signing_secret.to_owned(), jwt, raw_secret };
+        self.lock().triggers.required_auth = Some(required);
     }
 
     /// Every trigger delivery attempt, in order.
@@ -83,15 +107,16 @@ pub(super) async fn receive(
     (status, Json(body)).into_response()
 }
 
-fn is_authorized(required: Option<&(u64, String)>, authorization: Option<&str>) -> bool {
-    let Some((app_id, secret)) = required else {
+fn is_authorized(required: Option<&RequiredAuth>, authorization: Option<&str>) -> bool {
+    let Some(required) = required else {
         return true;
     };
     let Some(value) = authorization else {
         return false;
     };
     let token = strip_bearer(value);
-    token == secret || jwt_names_app(token, *app_id, secret)
+    let secret = &required.signing_secret;
+    (required.raw_secret && token == secret) || (required.jwt && jwt_names_app(token, required.app_id, secret))
 }
 
 fn strip_bearer(value: &str) -> &str {
