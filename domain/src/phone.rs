@@ -215,7 +215,19 @@ fn validated(parsed: Result<phonenumber::PhoneNumber, ParseError>, digits: &str)
     if e164.len() > MAX_E164_DIGITS + 1 {
         return Err(PhoneError::TooLong);
     }
+    // A few inputs come out in a form that does not parse back (libphonenumber strips a
+    // national prefix after the country code, e.g. "+7 8880…"); such a number would fail
+    // when we read our own stored or sent value, so it is refused up front.
+    if !is_stable(&e164) {
+        return Err(invalid(digits));
+    }
     Ok(PhoneNumber { e164, country_code: number.code().value() })
+}
+
+/// Whether `e164` parses back, valid, to itself.
+fn is_stable(e164: &str) -> bool {
+    phonenumber::parse(None, e164)
+        .is_ok_and(|again| phonenumber::is_valid(&again) && again.format().mode(Mode::E164).to_string() == e164)
 }
 
 fn parse_error(err: &ParseError, digits: &str) -> PhoneError {
@@ -414,6 +426,13 @@ mod tests {
         assert!(serde_json::from_str::<PhoneNumber>(r#""12025550169""#).is_err());
         assert!(serde_json::from_str::<PhoneNumber>(r#""+1 202 555 0169""#).is_err());
         assert!(serde_json::from_str::<PhoneNumber>(r#""+1 012 555 0169""#).is_err());
+    }
+
+    #[test]
+    fn a_number_whose_canonical_form_does_not_parse_back_is_refused() {
+        // Found by `parsed_numbers_round_trip`: "+7 888030000000" would come out as an
+        // E.164 string that is itself invalid.
+        assert_eq!(PhoneNumber::parse("7888030000000", None), Err(PhoneError::Invalid { ending: "00".into() }));
     }
 
     #[test]
