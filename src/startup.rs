@@ -18,7 +18,7 @@ use drip_actors::supervisor::SupervisorArgs;
 use drip_actors::{AccountRouter, AccountServices, AccountSupervisor, ActorSettings, Crypto, SupervisorMessage};
 use drip_clients::monday::MondayClient;
 use drip_clients::twilio::TwilioClient;
-use drip_domain::clock::{SharedClock, SystemClock};
+use drip_domain::clock::{Clock, SharedClock, SystemClock};
 use drip_store::SharedKv;
 use drip_store::db::Db;
 use drip_store::kv::embedded::EmbeddedKv;
@@ -95,6 +95,12 @@ impl Application {
         let (supervisor, supervisor_task) = start_supervisor(services).await?;
         let accounts = AccountRouter::new(supervisor.clone(), actor_settings(&settings).call_timeout);
         let scheduler = Scheduler::new(kv.clone(), clock.clone(), accounts.clone(), settings.scheduler.batch_size);
+        // What fell due while the service was down goes out now, before the periodic
+        // loops start: they then tick a full period later, never racing this pass.
+        if let Err(error) = scheduler.run_once().await {
+            tracing::error!(error = %format!("{error:#}"), "start-up timer pass failed");
+        }
+        upkeep(&scheduler, &db, clock.as_ref()).await;
         let address = format!("{}:{}", settings.application.host, settings.application.port);
         let listener = TcpListener::bind(&address).await.with_context(|| format!("binding {address}"))?;
         let port = listener.local_addr()?.port();
@@ -242,7 +248,7 @@ fn spawn_background_loops(state: &AppState, shutdown: CancellationToken) -> Vec<
     let accounts = state.accounts.clone();
     let overdue = overdue_step_loop(state, shutdown.clone());
     let sweeper = tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(sweep_every);
+        let mut ticks = drip_actors::scheduler::ticks_after(sweep_every);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -260,30 +266,33 @@ fn spawn_background_loops(state: &AppState, shutdown: CancellationToken) -> Vec<
 /// How overdue a drip step must be before the Db sweep wakes it (its timer should have).
 pub const OVERDUE_STEP_GRACE_SECONDS: i64 = 120;
 
-/// Every minute, wakes drip steps whose timers were lost (see `sweep_overdue_steps`) and
-/// deletes expired idempotency claims.
+/// Every minute (and once at start-up), [`upkeep`].
 fn overdue_step_loop(state: &AppState, shutdown: CancellationToken) -> JoinHandle<()> {
     let scheduler = state.scheduler.clone();
     let db = state.db.clone();
     let clock = state.clock.clone();
     let every = Duration::from_secs(60).max(Duration::from_millis(state.settings.scheduler.poll_interval_milliseconds));
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
+        let mut ticks = drip_actors::scheduler::ticks_after(every);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = ticks.tick() => {
-                    let grace = chrono::Duration::seconds(OVERDUE_STEP_GRACE_SECONDS);
-                    if let Err(error) = scheduler.sweep_overdue_steps(&db, grace).await {
-                        tracing::error!(error = %format!("{error:#}"), "overdue step sweep failed");
-                    }
-                    // Claims outlive monday's and Twilio's retry windows; past their expiry
-                    // they only take room.
-                    if let Err(error) = db.purge_expired_claims(clock.now()).await {
-                        tracing::error!(error = %format!("{error:#}"), "purging expired claims failed");
-                    }
-                }
+                _ = ticks.tick() => upkeep(&scheduler, &db, clock.as_ref()).await,
             }
         }
     })
+}
+
+/// Wakes drip steps whose timers were lost (see `sweep_overdue_steps`) and deletes
+/// expired idempotency claims. Failures are logged; the next round tries again.
+async fn upkeep(scheduler: &Scheduler, db: &Db, clock: &dyn Clock) {
+    let grace = chrono::Duration::seconds(OVERDUE_STEP_GRACE_SECONDS);
+    if let Err(error) = scheduler.sweep_overdue_steps(db, grace).await {
+        tracing::error!(error = %format!("{error:#}"), "overdue step sweep failed");
+    }
+    // Claims outlive monday's and Twilio's retry windows; past their expiry they only
+    // take room.
+    if let Err(error) = db.purge_expired_claims(clock.now()).await {
+        tracing::error!(error = %format!("{error:#}"), "purging expired claims failed");
+    }
 }

@@ -117,8 +117,7 @@ impl Scheduler {
 
     /// Runs [`Self::run_once`] every `poll_interval` until `shutdown` is cancelled.
     pub async fn run_until_stopped(self, poll_interval: Duration, shutdown: CancellationToken) {
-        let mut ticks = tokio::time::interval(poll_interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ticks = ticks_after(poll_interval);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -130,4 +129,12 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// A ticker whose first tick comes one `period` from now (tokio's `interval` ticks at once;
+/// the start-up pass has done that round), and which does not burst after a stall.
+pub fn ticks_after(period: Duration) -> tokio::time::Interval {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks
 }
