@@ -83,7 +83,7 @@ async fn process(state: &mut AccountState, reply: &InboundReply) -> anyhow::Resu
     match keyword {
         Some(Keyword::OptOut) => {
             services.db.record_opt_out(state.account, &opt_out_key, "keyword", now).await?;
-            end_recipient_enrolments(state, &reply.from).await?;
+            end_enrolments_under_opt_out(state, &opt_out_key, &reply.from).await?;
         }
         Some(Keyword::OptIn) => {
             services.db.remove_opt_out(state.account, &opt_out_key).await?;
@@ -114,10 +114,17 @@ async fn process(state: &mut AccountState, reply: &InboundReply) -> anyhow::Resu
     Ok(())
 }
 
-/// Every active enrolment of the recipient ends: they asked for no more texts.
-async fn end_recipient_enrolments(state: &mut AccountState, from: &PhoneNumber) -> anyhow::Result<()> {
+/// Every active enrolment of the recipient under this Twilio account ends: they asked it
+/// for no more texts. Their enrolments under another Twilio account of the customer go on,
+/// as sends from that account are not blocked either.
+async fn end_enrolments_under_opt_out(
+    state: &mut AccountState,
+    opt_out_key: &str,
+    from: &PhoneNumber,
+) -> anyhow::Result<()> {
     let recipient = state.services.crypto.hasher.phone(from).to_hex();
-    for row in state.services.db.active_enrolments_of_recipient(state.account, &recipient).await? {
+    let rows = state.services.db.active_enrolments_under_opt_out(state.account, opt_out_key, &recipient).await?;
+    for row in rows {
         crate::drip::end_enrolment(state, row, STOPPED, "recipient opted out").await?;
     }
     Ok(())

@@ -26,6 +26,7 @@ mod m20261203_000008_create_trigger_subscriptions;
 mod m20261203_000009_create_idempotency_keys;
 mod m20261203_000010_add_step_delay_unit;
 mod m20261203_000011_add_enrolment_time_zone;
+mod m20261203_000012_add_enrolment_opt_out_hash;
 mod owned_by_account;
 
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_create_idempotency_keys::Migration),
             Box::new(m20261203_000010_add_step_delay_unit::Migration),
             Box::new(m20261203_000011_add_enrolment_time_zone::Migration),
+            Box::new(m20261203_000012_add_enrolment_opt_out_hash::Migration),
         ]
     }
 }

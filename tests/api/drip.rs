@@ -66,12 +66,18 @@ pub(crate) async fn ready_app() -> TestApp {
 }
 
 fn start_payload(item_id: u64, campaign_id: &str, action_uuid: &str) -> Value {
+    start_payload_via(item_id, campaign_id, action_uuid, [TWILIO_SID, TWILIO_TOKEN, crate::helpers::OUR_NUMBER])
+}
+
+/// A Sequence Starter request through another Twilio account: `[sid, token, sender]`.
+fn start_payload_via(item_id: u64, campaign_id: &str, action_uuid: &str, twilio: [&str; 3]) -> Value {
+    let [sid, token, sender] = twilio;
     json!({
         "payload": {
-            "credentialsValues": { "twilio": { "accessToken": format!("{TWILIO_SID}:{TWILIO_TOKEN}") } },
+            "credentialsValues": { "twilio": { "accessToken": format!("{sid}:{token}") } },
             "inboundFieldValues": {
                 "boardId": BOARD, "itemId": item_id, "phoneColumnId": "phone",
-                "sender": crate::helpers::OUR_NUMBER, "campaignId": { "value": campaign_id, "title": "Welcome" }
+                "sender": sender, "campaignId": { "value": campaign_id, "title": "Welcome" }
             }
         },
         "runtimeMetadata": { "actionUuid": action_uuid }
@@ -87,6 +93,17 @@ async fn post(app: &TestApp, path: &str, payload: &Value) -> (u16, Value) {
 
 pub(crate) async fn enrol(app: &TestApp, item_id: u64, campaign_id: &str, action_uuid: &str) -> (u16, Value) {
     post(app, "/monday/actions/start-sequence", &start_payload(item_id, campaign_id, action_uuid)).await
+}
+
+/// [`enrol`] through another Twilio account: `[sid, token, sender]`.
+pub(crate) async fn enrol_via(
+    app: &TestApp,
+    item_id: u64,
+    campaign_id: &str,
+    action_uuid: &str,
+    twilio: [&str; 3],
+) -> (u16, Value) {
+    post(app, "/monday/actions/start-sequence", &start_payload_via(item_id, campaign_id, action_uuid, twilio)).await
 }
 
 /// Runs due timers until `count` messages went out and were recorded (steps render and

@@ -209,6 +209,39 @@ async fn a_reply_ends_the_items_drip_when_its_campaign_stops_on_reply() {
 }
 
 #[tokio::test]
+async fn stop_ends_the_contacts_drips_under_that_twilio_account_only() {
+    use crate::drip::{ACCOUNT as DRIP_ACCOUNT, create_campaign, enrol, enrol_via, ready_app as drip_app, step, wait_for_state};
+    const OTHER_SID: &str = "AC99999999999999999999999999999999";
+    const OTHER_TOKEN: &str = "99999999999999999999999999999999";
+    const OTHER_NUMBER: &str = "+14155550199";
+    let app = drip_app().await;
+    app.twilio.add_account(OTHER_SID, OTHER_TOKEN);
+    app.twilio.add_number(OTHER_SID, OTHER_NUMBER);
+    app.add_contact(1, "Jane Doe", JANE);
+    app.add_contact(2, "Jane Doe", JANE);
+    let steps = [step("One", 0, "minutes"), step("Two", 86_400, "days")];
+    let campaign = create_campaign(&app, "Welcome", &steps, "UTC", "ignore").await;
+    assert_eq!(enrol(&app, 1, &campaign, "under-ours").await.0, 200);
+    assert_eq!(enrol_via(&app, 2, &campaign, "under-other", [OTHER_SID, OTHER_TOKEN, OTHER_NUMBER]).await.0, 200);
+    deliver_until(&app, |app| app.twilio.sent_messages().len() == 2).await;
+    app.settle(DRIP_ACCOUNT).await;
+
+    reply(&app, "STOP").await;
+    let stopped = wait_for_state(&app, 1, "stopped").await;
+    assert_eq!(stopped.end_reason.as_deref(), Some("recipient opted out"));
+
+    app.clock.advance(Duration::from_secs(86_400));
+    deliver_until(&app, |app| app.twilio.sent_messages().len() == 3).await;
+    let last = app.twilio.sent_messages().pop().unwrap();
+    assert_eq!(
+        (last.account_sid.as_str(), last.from.as_deref(), last.body.as_deref()),
+        (OTHER_SID, Some(OTHER_NUMBER), Some("Two")),
+        "the other Twilio account's drip goes on"
+    );
+    assert_eq!(wait_for_state(&app, 2, "completed").await.item_id, 2);
+}
+
+#[tokio::test]
 async fn the_kv_holds_no_plain_number_sid_or_reply_text_after_replies() {
     let app = ready_app().await;
     subscribe(&app).await;

@@ -138,6 +138,7 @@ async fn enrol(state: &mut AccountState, order: &EnrolOrder) -> anyhow::Result<E
         board_id: order.board_id,
         item_id: order.item_id,
         recipient_hash: services.crypto.hasher.phone(&order.to).to_hex(),
+        opt_out_hash: opt_out,
         next_due_at: due,
         time_zone: order.time_zone.clone(),
     };

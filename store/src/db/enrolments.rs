@@ -8,7 +8,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use drip_domain::AccountId;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use super::Db;
 use super::entities::{campaign, campaign_step, enrolment};
@@ -25,6 +26,8 @@ pub struct NewEnrolment {
     pub board_id: i64,
     pub item_id: i64,
     pub recipient_hash: String,
+    /// Keyed hash of (Twilio AccountSid, recipient), as opt-outs are stored.
+    pub opt_out_hash: String,
     pub next_due_at: DateTime<Utc>,
     pub time_zone: Option<String>,
 }
@@ -93,6 +96,7 @@ impl Db {
             state: Set(ACTIVE.to_owned()),
             end_reason: Set(None),
             time_zone: Set(new.time_zone),
+            opt_out_hash: Set(Some(new.opt_out_hash)),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -150,15 +154,21 @@ impl Db {
         query.all(self.conn()).await.context("reading an item's enrolments")
     }
 
-    /// Active enrolments of one recipient (by the keyed hash of their number).
-    pub async fn active_enrolments_of_recipient(
+    /// Active enrolments an opt-out covers: those sending to the recipient under the
+    /// opted-out Twilio account (`opt_out_hash`). Rows from before that column are matched
+    /// by the recipient alone (`recipient_hash`), erring on the side of sending less.
+    pub async fn active_enrolments_under_opt_out(
         &self,
         account: AccountId,
+        opt_out_hash: &str,
         recipient_hash: &str,
     ) -> anyhow::Result<Vec<enrolment::Model>> {
+        let legacy = Condition::all()
+            .add(enrolment::Column::OptOutHash.is_null())
+            .add(enrolment::Column::RecipientHash.eq(recipient_hash));
         enrolment::Entity::find()
             .filter(enrolment::Column::AccountId.eq(account.get()))
-            .filter(enrolment::Column::RecipientHash.eq(recipient_hash))
+            .filter(Condition::any().add(enrolment::Column::OptOutHash.eq(opt_out_hash)).add(legacy))
             .filter(enrolment::Column::State.eq(ACTIVE))
             .all(self.conn())
             .await

@@ -18,6 +18,9 @@ pub struct Model {
     pub end_reason: Option<String>,
     /// The item's own IANA zone, overriding the campaign's.
     pub time_zone: Option<String>,
+    /// Keyed hash of (Twilio AccountSid, recipient): what an opt-out of this enrolment's
+    /// recipient under its Twilio account is stored as. `None` on rows from before it.
+    pub opt_out_hash: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
