@@ -210,7 +210,9 @@ async fn a_reply_ends_the_items_drip_when_its_campaign_stops_on_reply() {
 
 #[tokio::test]
 async fn stop_ends_the_contacts_drips_under_that_twilio_account_only() {
-    use crate::drip::{ACCOUNT as DRIP_ACCOUNT, create_campaign, enrol, enrol_via, ready_app as drip_app, step, wait_for_state};
+    use crate::drip::{
+        ACCOUNT as DRIP_ACCOUNT, create_campaign, enrol, enrol_via, ready_app as drip_app, step, wait_for_state,
+    };
     const OTHER_SID: &str = "AC99999999999999999999999999999999";
     const OTHER_TOKEN: &str = "99999999999999999999999999999999";
     const OTHER_NUMBER: &str = "+14155550199";

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use drip_domain::AccountId;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use super::Db;
 use super::entities::{campaign, campaign_step, enrolment};
