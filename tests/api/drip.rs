@@ -133,8 +133,9 @@ async fn enrolment_row(app: &TestApp, item_id: i64) -> enrolment::Model {
 }
 
 /// Waits until the item's enrolment has moved on to step `next` (its send's answer is
-/// handled by the account actor after the message is logged).
-async fn wait_for_next_step(app: &TestApp, item_id: i64, next: i32) {
+/// handled by the account actor after the message is logged and its conversation
+/// registered, so a reply can find it from then on).
+pub(crate) async fn wait_for_next_step(app: &TestApp, item_id: i64, next: i32) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while enrolment_row(app, item_id).await.next_step < next {
         assert!(tokio::time::Instant::now() < deadline, "enrolment never reached step {next}");

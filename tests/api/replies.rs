@@ -193,14 +193,14 @@ async fn messaging_service_traffic_routes_by_the_service() {
 
 #[tokio::test]
 async fn a_reply_ends_the_items_drip_when_its_campaign_stops_on_reply() {
-    use crate::drip::{ACCOUNT as DRIP_ACCOUNT, create_campaign, enrol, ready_app as drip_app, step, wait_for_state};
+    use crate::drip::{create_campaign, enrol, ready_app as drip_app, step, wait_for_next_step, wait_for_state};
     let app = drip_app().await;
     app.add_contact(1, "Jane Doe", JANE);
     let steps = [step("One", 0, "minutes"), step("Two", 86_400, "days")];
     let campaign = create_campaign(&app, "Welcome", &steps, "UTC", "ignore").await;
     enrol(&app, 1, &campaign, "drip-reply").await;
     deliver_until(&app, |app| !app.twilio.sent_messages().is_empty()).await;
-    app.settle(DRIP_ACCOUNT).await;
+    wait_for_next_step(&app, 1, 1).await;
     reply(&app, "Not interested, thanks").await;
     let row = wait_for_state(&app, 1, "stopped").await;
     assert_eq!(row.end_reason.as_deref(), Some("the contact replied"));
@@ -211,7 +211,7 @@ async fn a_reply_ends_the_items_drip_when_its_campaign_stops_on_reply() {
 #[tokio::test]
 async fn stop_ends_the_contacts_drips_under_that_twilio_account_only() {
     use crate::drip::{
-        ACCOUNT as DRIP_ACCOUNT, create_campaign, enrol, enrol_via, ready_app as drip_app, step, wait_for_state,
+        create_campaign, enrol, enrol_via, ready_app as drip_app, step, wait_for_next_step, wait_for_state,
     };
     const OTHER_SID: &str = "AC99999999999999999999999999999999";
     const OTHER_TOKEN: &str = "99999999999999999999999999999999";
@@ -226,7 +226,8 @@ async fn stop_ends_the_contacts_drips_under_that_twilio_account_only() {
     assert_eq!(enrol(&app, 1, &campaign, "under-ours").await.0, 200);
     assert_eq!(enrol_via(&app, 2, &campaign, "under-other", [OTHER_SID, OTHER_TOKEN, OTHER_NUMBER]).await.0, 200);
     deliver_until(&app, |app| app.twilio.sent_messages().len() == 2).await;
-    app.settle(DRIP_ACCOUNT).await;
+    wait_for_next_step(&app, 1, 1).await;
+    wait_for_next_step(&app, 2, 1).await;
 
     reply(&app, "STOP").await;
     let stopped = wait_for_state(&app, 1, "stopped").await;
