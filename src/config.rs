@@ -97,6 +97,20 @@ pub struct MondaySettings {
     pub oauth_state_ttl_seconds: u64,
     pub token_refresh_margin_seconds: u64,
     pub api: MondayClientSettings,
+    pub deliveries: MondayDeliverySettings,
+}
+
+/// The durable queue of item updates and trigger calls to monday.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MondayDeliverySettings {
+    /// A delivery monday has not taken by then is dropped (and counted as expired).
+    pub ttl_hours: u64,
+    /// The first retry waits this long when monday gave no wait of its own; each further
+    /// one doubles it (with jitter), up to `max_backoff_seconds`.
+    pub first_backoff_seconds: u64,
+    pub max_backoff_seconds: u64,
+    /// Calls to monday running at once per account.
+    pub max_in_flight: usize,
 }
 
 /// How the `aud` claim of monday's JWTs is checked. monday documents `aud` as the endpoint
@@ -221,6 +235,15 @@ impl Settings {
             if !self.application.public_base_url.starts_with("https://") {
                 problems.push("application.public_base_url must be https:// in production".into());
             }
+        }
+        let deliveries = &self.monday.deliveries;
+        if deliveries.ttl_hours == 0 || deliveries.max_in_flight == 0 {
+            problems.push("monday.deliveries.ttl_hours and max_in_flight must be at least 1".into());
+        }
+        if deliveries.first_backoff_seconds == 0 || deliveries.first_backoff_seconds > deliveries.max_backoff_seconds {
+            problems.push(
+                "monday.deliveries.first_backoff_seconds must be at least 1 and at most max_backoff_seconds".into(),
+            );
         }
         if let Err(error) = self.key_ring() {
             problems.push(format!("crypto.keys: {error:#}"));

@@ -223,8 +223,13 @@ fn delivery_settings(settings: &Settings) -> DeliverySettings {
     if app_id.is_none() {
         tracing::warn!("monday.app_id is not numeric: triggers are fired with the raw signing secret only");
     }
+    let deliveries = &settings.monday.deliveries;
     DeliverySettings {
         trigger_authorization: settings.monday.trigger_authorization,
+        job_ttl: Duration::from_secs(deliveries.ttl_hours * 3600),
+        first_backoff: Duration::from_secs(deliveries.first_backoff_seconds),
+        max_backoff: Duration::from_secs(deliveries.max_backoff_seconds),
+        max_in_flight: deliveries.max_in_flight,
         ..DeliverySettings::new(app_id, settings.monday.signing_secret.clone())
     }
 }

@@ -76,6 +76,19 @@ fn production_refuses_development_values() {
 }
 
 #[test]
+fn delivery_tunables_out_of_range_are_named() {
+    Jail::expect_with(|jail| {
+        jail.set_env("APP_APPLICATION__DATA_DIR", jail.directory().join("data").display().to_string());
+        jail.set_env("APP_MONDAY__DELIVERIES__FIRST_BACKOFF_SECONDS", "7200");
+        jail.set_env("APP_MONDAY__DELIVERIES__MAX_IN_FLIGHT", "0");
+        let error = format!("{:#}", config::load(&config_dir()).unwrap_err());
+        assert!(error.contains("first_backoff_seconds must be at least 1 and at most max_backoff_seconds"), "{error}");
+        assert!(error.contains("ttl_hours and max_in_flight must be at least 1"), "{error}");
+        Ok(())
+    });
+}
+
+#[test]
 fn production_refuses_plain_http_and_starts_with_every_secret_given() {
     Jail::expect_with(|jail| {
         set_production_secrets(jail);

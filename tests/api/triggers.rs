@@ -228,6 +228,33 @@ async fn a_failing_webhook_is_retried_until_it_delivers_exactly_once() {
 }
 
 #[tokio::test]
+async fn the_deliveries_back_off_and_time_to_live_come_from_the_config() {
+    let deliveries = json!({ "ttl_hours": 1, "first_backoff_seconds": 600, "max_backoff_seconds": 600 });
+    let app = spawn_app_with(json!({ "monday": { "deliveries": deliveries } })).await;
+    subscribe(&app, 49, Some(BOARD)).await;
+    app.monday.fail_triggers(1_000);
+
+    deliver(&app, fire(&app, 49, "x")).await;
+    wait_retry_armed(&app, 1).await;
+    app.advance_and_run(Duration::from_secs(299)).await;
+    assert_eq!(app.monday.trigger_calls().len(), 1, "the back-off is at least half of 600 s");
+    app.advance_and_run(Duration::from_secs(301)).await;
+    wait_retry_armed(&app, 2).await;
+
+    // Retries every 5 to 10 minutes until the hour is up; then the job expires.
+    for _ in 0..12 {
+        app.advance_and_run(Duration::from_secs(600)).await;
+        eventually("the call is answered", async || pending(&app).await.iter().all(|job| job.calling_since.is_none()))
+            .await;
+    }
+    assert!(pending(&app).await.is_empty(), "dropped after its hour");
+    let calls = app.monday.trigger_calls().len();
+    assert!((7..=13).contains(&calls), "an hour of retries 5-10 min apart, not more: {calls}");
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains(r#"monday_deliveries_total{kind="fire_trigger",outcome="expired"} 1"#), "{metrics}");
+}
+
+#[tokio::test]
 async fn a_gone_webhook_or_a_deleted_subscription_drops_the_delivery() {
     let app = spawn_app().await;
     subscribe(&app, 44, Some(BOARD)).await;
