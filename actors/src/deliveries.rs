@@ -50,6 +50,9 @@ const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// Longer than a monday call can take: a call with no answer for this long is tried again.
 const CALL_WATCHDOG: Duration = Duration::from_secs(300);
+/// The Kv keeps a job this long past its expiry, so that its last timer still finds it
+/// and drops it as expired (counted) rather than finding nothing.
+const EXPIRED_JOB_GRACE: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 const MAX_IN_FLIGHT: usize = 4;
 
 const CREATE_UPDATE: &str =
@@ -205,7 +208,7 @@ pub fn delivery_of_timer(timer: &str) -> Option<&str> {
 }
 
 async fn save(services: &AccountServices, account: AccountId, job: &DeliveryJob) -> anyhow::Result<()> {
-    let ttl = (job.expires_at - services.clock.now()).to_std().unwrap_or_default();
+    let ttl = (job.expires_at + EXPIRED_JOB_GRACE - services.clock.now()).to_std().unwrap_or_default();
     let plain = serde_json::to_vec(job)?;
     let sealed = services.crypto.keyring.seal(Purpose::Delivery, account, &plain);
     services.kv.put(account, &delivery_key(&job.id), &sealed, Some(ttl)).await?;
@@ -288,6 +291,9 @@ pub(crate) async fn handle_delivery_timer(state: &mut AccountState, id: &str) {
         }
     };
     state.deliveries.waiting.retain(|waiting| waiting != id);
+    if now > job.expires_at {
+        return drop_job(state, &job, "expired", "not delivered within its time to live").await;
+    }
     if job.calling_since.is_some() {
         tracing::info!(account = %state.account, delivery = id, "a monday delivery interrupted mid-call is tried again");
     }

@@ -244,6 +244,8 @@ async fn the_deliveries_back_off_and_time_to_live_come_from_the_config() {
     // Retries every 5 to 10 minutes until the hour is up; then the job expires.
     for _ in 0..12 {
         app.advance_and_run(Duration::from_secs(600)).await;
+        // The actor has taken the timer (and marked a started call) once it answers this.
+        app.settle(ACCOUNT).await;
         eventually("the call is answered", async || pending(&app).await.iter().all(|job| job.calling_since.is_none()))
             .await;
     }
