@@ -136,7 +136,7 @@ async fn enrolment_row(app: &TestApp, item_id: i64) -> enrolment::Model {
 /// handled by the account actor after the message is logged and its conversation
 /// registered, so a reply can find it from then on).
 pub(crate) async fn wait_for_next_step(app: &TestApp, item_id: i64, next: i32) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while enrolment_row(app, item_id).await.next_step < next {
         assert!(tokio::time::Instant::now() < deadline, "enrolment never reached step {next}");
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -144,7 +144,7 @@ pub(crate) async fn wait_for_next_step(app: &TestApp, item_id: i64, next: i32) {
 }
 
 pub(crate) async fn wait_for_state(app: &TestApp, item_id: i64, state: &str) -> enrolment::Model {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let row = enrolment_row(app, item_id).await;
         if row.state == state {

@@ -262,7 +262,7 @@ impl TestApp {
 
     /// Polls the supervisor until `done(stats)` holds, with a deadline (no fixed sleeps).
     pub async fn wait_for_actors(&self, done: impl Fn(&drip_actors::supervisor::SupervisorStats) -> bool) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             let stats = self.state.accounts.stats().await.expect("supervisor answers");
             if done(&stats) {

@@ -69,7 +69,7 @@ async fn a_send_interrupted_by_a_restart_is_looked_up_in_twilio_and_not_sent_aga
     // Twilio takes the message at once but answers late; the service stops meanwhile.
     app.twilio.push_delay(Duration::from_secs(3));
     let pending = app.spawn_send(ACCOUNT, 1, "Hello", "uuid-restart");
-    app.twilio.wait_for_sent(1, Duration::from_secs(5)).await;
+    app.twilio.wait_for_sent(1, Duration::from_secs(10)).await;
     let app = app.restart().await;
     let _ = pending.await;
 
@@ -323,7 +323,7 @@ async fn logged_status(app: &TestApp) -> String {
 }
 
 async fn wait_for_log(app: &TestApp) -> usize {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let rows = app.state.db.export_account(AccountId(ACCOUNT)).await.unwrap();
         let logged = rows["message_log"].as_array().map(Vec::len).unwrap_or(0);
@@ -336,7 +336,7 @@ async fn wait_for_log(app: &TestApp) -> usize {
 
 /// Polls `done` with a deadline: work handed to tasks finishes on its own schedule.
 async fn wait_until(done: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !done() {
         assert!(tokio::time::Instant::now() < deadline, "condition not reached in time");
         tokio::time::sleep(Duration::from_millis(5)).await;
