@@ -223,13 +223,17 @@ pub(crate) async fn finish(state: &mut AccountState, job_id: &str, outcome: Send
     if let Err(error) = outbox::remove(&services, state.account, job_id).await {
         tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not delete a finished send job");
     }
-    if let Err(error) = store_action_answer(state, job_id, &outcome).await {
+    let step = state.job_steps.remove(job_id);
+    // A drip step answers no monday action: no claim to look up.
+    if step.is_none()
+        && let Err(error) = store_action_answer(state, job_id, &outcome).await
+    {
         tracing::error!(account = %state.account, error = %format!("{error:#}"), "could not store an action's answer");
     }
     for waiter in state.send_waiters.remove(job_id).unwrap_or_default() {
         let _ = waiter.send(outcome.clone());
     }
-    if let Some(step) = state.job_steps.remove(job_id) {
+    if let Some(step) = step {
         crate::drip::on_step_finished(state, step, &outcome).await;
     }
 }
