@@ -96,11 +96,12 @@ impl Application {
         let accounts = AccountRouter::new(supervisor.clone(), actor_settings(&settings).call_timeout);
         let scheduler = Scheduler::new(kv.clone(), clock.clone(), accounts.clone(), settings.scheduler.batch_size);
         // What fell due while the service was down goes out now, before the periodic
-        // loops start: they then tick a full period later, never racing this pass.
+        // loops start: they then tick a full period later, never racing this pass. The
+        // Db sweep for lost timers is left to its loop: run here as well, it would wake
+        // every overdue step a second time right after this pass.
         if let Err(error) = scheduler.run_once().await {
             tracing::error!(error = %format!("{error:#}"), "start-up timer pass failed");
         }
-        upkeep(&scheduler, &db, clock.as_ref()).await;
         let address = format!("{}:{}", settings.application.host, settings.application.port);
         let listener = TcpListener::bind(&address).await.with_context(|| format!("binding {address}"))?;
         let port = listener.local_addr()?.port();
@@ -271,7 +272,7 @@ fn spawn_background_loops(state: &AppState, shutdown: CancellationToken) -> Vec<
 /// How overdue a drip step must be before the Db sweep wakes it (its timer should have).
 pub const OVERDUE_STEP_GRACE_SECONDS: i64 = 120;
 
-/// Every minute (and once at start-up), [`upkeep`].
+/// Every minute, [`upkeep`].
 fn overdue_step_loop(state: &AppState, shutdown: CancellationToken) -> JoinHandle<()> {
     let scheduler = state.scheduler.clone();
     let db = state.db.clone();
