@@ -226,12 +226,15 @@ fn delivery_settings(settings: &Settings) -> DeliverySettings {
     }
     let deliveries = &settings.monday.deliveries;
     DeliverySettings {
+        app_id,
+        signing_secret: settings.monday.signing_secret.clone(),
         trigger_authorization: settings.monday.trigger_authorization,
         job_ttl: Duration::from_secs(deliveries.ttl_hours * 3600),
         first_backoff: Duration::from_secs(deliveries.first_backoff_seconds),
         max_backoff: Duration::from_secs(deliveries.max_backoff_seconds),
+        call_watchdog: drip_actors::deliveries::CALL_WATCHDOG,
         max_in_flight: deliveries.max_in_flight,
-        ..DeliverySettings::new(app_id, settings.monday.signing_secret.clone())
+        metrics: Default::default(),
     }
 }
 

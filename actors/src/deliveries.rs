@@ -44,16 +44,11 @@ use crate::account::{AccountMessage, AccountState};
 use crate::monday_token;
 use crate::services::AccountServices;
 
-/// How long an undelivered job is kept and retried.
-pub const DEFAULT_JOB_TTL: Duration = Duration::from_secs(3 * 24 * 3600);
-const FIRST_BACKOFF: Duration = Duration::from_secs(30);
-const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// Longer than a monday call can take: a call with no answer for this long is tried again.
-const CALL_WATCHDOG: Duration = Duration::from_secs(300);
+pub const CALL_WATCHDOG: Duration = Duration::from_secs(300);
 /// The Kv keeps a job this long past its expiry, so that its last timer still finds it
 /// and drops it as expired (counted) rather than finding nothing.
 const EXPIRED_JOB_GRACE: chrono::TimeDelta = chrono::TimeDelta::hours(1);
-const MAX_IN_FLIGHT: usize = 4;
 
 const CREATE_UPDATE: &str =
     "mutation ($itemId: ID!, $body: String!) { create_update(item_id: $itemId, body: $body) { id } }";
@@ -119,13 +114,12 @@ impl std::fmt::Debug for DeliveryJob {
 
 /// Which `Authorization` forms fire a trigger. monday's docs disagree (spec/monday.md
 /// §4.2, unconfirmed): the documented form is a JWT, monday's own example app sends the raw
-/// signing secret. The default tries the JWT and falls back to the raw secret on a 401.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+/// signing secret. `config/default.toml` picks the JWT with the raw secret as fallback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TriggerAuthorization {
     /// JWT first; on a 401 the raw secret, and whichever form monday accepted is tried
     /// first from then on.
-    #[default]
     JwtWithRawSecretFallback,
     /// The JWT only.
     Jwt,
@@ -133,7 +127,8 @@ pub enum TriggerAuthorization {
     RawSecret,
 }
 
-/// What every account's deliveries need: the app's trigger credentials and the tunables.
+/// What every account's deliveries need: the app's trigger credentials and the tunables
+/// (from `monday.deliveries` in the configuration, where their defaults are).
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
     /// monday's numeric app id, for the trigger JWT; `None` (not configured, or not
@@ -147,23 +142,6 @@ pub struct DeliverySettings {
     pub call_watchdog: Duration,
     pub max_in_flight: usize,
     pub metrics: DeliveryMetrics,
-}
-
-impl DeliverySettings {
-    /// The defaults: 3-day TTL, back-off 30 s to 1 h, 4 calls in flight per account.
-    pub fn new(app_id: Option<u64>, signing_secret: SecretString) -> Self {
-        Self {
-            app_id,
-            signing_secret,
-            trigger_authorization: TriggerAuthorization::default(),
-            job_ttl: DEFAULT_JOB_TTL,
-            first_backoff: FIRST_BACKOFF,
-            max_backoff: MAX_BACKOFF,
-            call_watchdog: CALL_WATCHDOG,
-            max_in_flight: MAX_IN_FLIGHT,
-            metrics: DeliveryMetrics::default(),
-        }
-    }
 }
 
 /// The account actor's in-memory view of its deliveries (rebuilt from timers after a restart).
@@ -558,12 +536,13 @@ mod tests {
 
     #[test]
     fn backoff_doubles_from_thirty_seconds_and_caps_at_an_hour_with_jitter() {
-        let step = |attempts, fraction| backoff_step(FIRST_BACKOFF, MAX_BACKOFF, attempts, fraction);
+        let (first, max) = (Duration::from_secs(30), Duration::from_secs(3600));
+        let step = |attempts, fraction| backoff_step(first, max, attempts, fraction);
         assert_eq!(step(1, 1.0), Duration::from_secs(30));
         assert_eq!(step(1, 0.0), Duration::from_secs(15));
         assert_eq!(step(3, 1.0), Duration::from_secs(120));
-        assert_eq!(step(10, 1.0), MAX_BACKOFF);
-        assert_eq!(step(u32::MAX, 0.0), MAX_BACKOFF / 2);
+        assert_eq!(step(10, 1.0), max);
+        assert_eq!(step(u32::MAX, 0.0), max / 2);
         let fraction = random_fraction();
         assert!((0.0..1.0).contains(&fraction));
     }
